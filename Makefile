@@ -1,0 +1,59 @@
+# Entraide — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test quality lint format typecheck worker beat messages clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+## Fresh clone → virtual environment → install → migrate → demo city → http://127.0.0.1:8000
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+## The whole test suite. With DATABASE_URL and REDIS_URL set, against PostgreSQL and
+## Redis with a real Celery worker; without, on SQLite with eager tasks.
+test: install
+	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+quality: install lint typecheck
+	$(MANAGE) makemigrations --check --dry-run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(BIN)/mypy platform
+
+worker: install
+	$(BIN)/celery -A entraide worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A entraide beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+## Extract the strings to translate, then compile the catalogues (needs GNU gettext).
+messages: install
+	cd platform && ../$(MANAGE) makemessages --all --no-obsolete --ignore='*/migrations/*'
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import (
+    normalise_registration_number,
+    validate_phone,
+    validate_registration_number,
+)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.pop("is_staff", None)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("role", User.Role.COORDINATOR)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account: e-mail is the login.
+
+    ``role`` says whether the person works for the city; being an association member is
+    not a role stored here but a :class:`Membership`. Role checks live in ``accounts.roles``.
+    """
+
+    class Role(models.TextChoices):
+        RESIDENT = "resident", _("Resident")
+        STAFF = "staff", _("City staff (moderator)")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=80,
+        blank=True,
+        help_text=_("How we address you. A first name is enough."),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    phone = models.CharField(
+        _("phone"),
+        max_length=32,
+        blank=True,
+        validators=[validate_phone],
+        help_text=_("Optional. Only city staff see it, and the other side of a confirmed match."),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def is_staff(self) -> bool:
+        """Access to Django's admin site: coordinators only (it edits settings data)."""
+        return self.is_active and (self.is_superuser or self.role == self.Role.COORDINATOR)
+
+    def get_short_name(self) -> str:
+        return self.display_name or self.email.split("@")[0]
+
+    def get_full_name(self) -> str:
+        return self.get_short_name()
+
+
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def verified(self) -> OrganisationQuerySet:
+        return self.filter(verified_at__isnull=False)
+
+
+class Organisation(models.Model):
+    """An association or another body that declares needs on behalf of the people it helps."""
+
+    class Kind(models.TextChoices):
+        ASSOCIATION = "association", _("Association")
+        COLLECTIVE = "collective", _("Citizens' collective")
+        PUBLIC_BODY = "public_body", _("Public body (social services, city department)")
+        OTHER = "other", _("Other organisation")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=20,
+        blank=True,
+        validators=[validate_registration_number],
+        help_text=_("Optional: RNA number (W and 9 digits) or SIREN number (9 digits)."),
+    )
+    sectors = models.ManyToManyField(
+        "core.Sector", verbose_name=_("sectors served"), blank=True, related_name="organisations"
+    )
+    verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def clean(self) -> None:
+        if self.registration_number:
+            self.registration_number = normalise_registration_number(self.registration_number)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organisation} ({self.get_role_display()})"

@@ -1,0 +1,89 @@
+"""Who may do what: the one module that answers role questions.
+
+Roles, from DESIGN.md §1: a visitor has no account; every account is a resident; a
+member of a verified organisation is also an association member (an admin of it can
+manage its members); city staff moderate; coordinators also manage settings and staff.
+Views, API permissions and services ask these functions, never the fields directly.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from accounts.models import Membership, Organisation, User
+
+
+class Role(enum.StrEnum):
+    VISITOR = "visitor"
+    RESIDENT = "resident"
+    ASSOCIATION_MEMBER = "association_member"
+    ASSOCIATION_ADMIN = "association_admin"
+    STAFF = "staff"
+    COORDINATOR = "coordinator"
+
+
+def _account(user: Any) -> User | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user
+
+
+def is_staff_member(user: Any) -> bool:
+    """City staff: moderators and coordinators."""
+    account = _account(user)
+    return account is not None and account.role in {User.Role.STAFF, User.Role.COORDINATOR}
+
+
+def is_coordinator(user: Any) -> bool:
+    account = _account(user)
+    return account is not None and account.role == User.Role.COORDINATOR
+
+
+def active_memberships(user: Any) -> list[Membership]:
+    """Memberships that make ``user`` act for an organisation: verified organisations only."""
+    account = _account(user)
+    if account is None:
+        return []
+    return list(
+        account.memberships.select_related("organisation")
+        .filter(organisation__verified_at__isnull=False)
+        .order_by("organisation__name")
+    )
+
+
+def is_member_of(user: Any, organisation: Organisation) -> bool:
+    account = _account(user)
+    return (
+        account is not None
+        and organisation.is_verified
+        and account.memberships.filter(organisation=organisation).exists()
+    )
+
+
+def is_admin_of(user: Any, organisation: Organisation) -> bool:
+    account = _account(user)
+    return (
+        account is not None
+        and organisation.is_verified
+        and account.memberships.filter(
+            organisation=organisation, role=Membership.Role.ADMIN
+        ).exists()
+    )
+
+
+def roles_of(user: Any) -> frozenset[Role]:
+    account = _account(user)
+    if account is None:
+        return frozenset({Role.VISITOR})
+    roles = {Role.RESIDENT}
+    memberships = active_memberships(account)
+    if memberships:
+        roles.add(Role.ASSOCIATION_MEMBER)
+    if any(membership.role == Membership.Role.ADMIN for membership in memberships):
+        roles.add(Role.ASSOCIATION_ADMIN)
+    if is_staff_member(account):
+        roles.add(Role.STAFF)
+    if is_coordinator(account):
+        roles.add(Role.COORDINATOR)
+    return frozenset(roles)

@@ -1,0 +1,51 @@
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
+
+from core.errors import DomainError
+
+
+class UserLanguageMiddleware:
+    """Speak a signed-in person's preferred language on a device where they never chose one.
+
+    An explicit choice on this device (the language cookie) wins: the switcher also saves
+    it as the preference, so the two only differ on a new device.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and user.preferred_language != translation.get_language()
+        ):
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+class DomainErrorMiddleware:
+    """A rule that refuses an action on a page becomes a message on that page, never a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError):
+            return None
+        if request.method in {"GET", "HEAD"}:
+            # Redirecting a refused GET to itself would loop: show the reason instead.
+            return render(request, "400.html", {"reason": exception.message}, status=400)
+        messages.error(request, str(exception.message))
+        return HttpResponseRedirect(request.get_full_path())

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import check_for_language
+from django.views import i18n
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
+
+from accounts.services import user_set_language
+from core.health import run_checks
+
+
+class HomeView(TemplateView):
+    template_name = "core/home.html"
+
+
+class AccessibilityView(TemplateView):
+    template_name = "core/accessibility.html"
+
+
+class PrivacyView(TemplateView):
+    template_name = "core/privacy.html"
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers the choice on the person's account."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and check_for_language(language)
+    ):
+        user_set_language(user=request.user, language=language)
+    return response
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, checks = run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )

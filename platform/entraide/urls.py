@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView
+
+from accounts import views as account_views
+from core import views as core_views
+from core.api_docs import ApiDocsView
+
+admin.site.site_header = _("Entraide administration")
+admin.site.site_title = _("Entraide administration")
+
+accounts_patterns = (
+    [
+        path("", account_views.profile, name="profile"),
+        path("api-token/", account_views.api_token, name="api-token"),
+    ],
+    "accounts",
+)
+
+urlpatterns = [
+    path("", core_views.HomeView.as_view(), name="home"),
+    path("accessibilite/", core_views.AccessibilityView.as_view(), name="accessibility"),
+    path("confidentialite/", core_views.PrivacyView.as_view(), name="privacy"),
+    path("langue/", core_views.set_language, name="set-language"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("compte/", include(accounts_patterns)),
+    path("compte/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("entraide.api.urls", "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+]
