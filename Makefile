@@ -51,8 +51,12 @@ beat: install
 	$(BIN)/celery -A entraide beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 ## Extract the strings to translate, then compile the catalogues (needs GNU gettext).
+## English is the source language: msgen copies each new msgid into the English catalogue,
+## because an untranslated string would otherwise fall back to French, the default.
 messages: install
-	cd platform && ../$(MANAGE) makemessages --all --no-obsolete --ignore='*/migrations/*'
+	$(MANAGE) makemessages -l fr -l en -l ar -l uk --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs
+	msgen --no-wrap locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
 	$(MANAGE) compilemessages --ignore=.venv
 
 clean:

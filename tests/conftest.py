@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import User
+from tests.factories import MembershipFactory, UserFactory
+
+pytest_plugins = ["tests.celery_worker", "tests.browser.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate limits and throttles live in the cache: each test starts with none spent."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def resident(db: None) -> User:
+    return UserFactory(email="resident@example.org")
+
+
+@pytest.fixture
+def other_resident(db: None) -> User:
+    return UserFactory(email="other.resident@example.org")
+
+
+@pytest.fixture
+def association_member(db: None) -> User:
+    return MembershipFactory(user__email="member@example.org").user
+
+
+@pytest.fixture
+def association_admin(db: None) -> User:
+    return MembershipFactory(user__email="admin@example.org", admin=True).user
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    return UserFactory(email="staff@example.org", staff=True)
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return UserFactory(email="coordinator@example.org", coordinator=True)
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
