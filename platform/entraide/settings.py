@@ -276,6 +276,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.string("ENTRAIDE_STATIC_ROOT", str(VAR_DIR / "static")))
+if not PRODUCTION:
+    # Whitenoise warns about a missing root; in production collectstatic has filled it.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

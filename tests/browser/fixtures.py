@@ -1,0 +1,206 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, and axe-core for accessibility.
+
+A pytest plugin (see ``pytest_plugins`` in ``tests/conftest.py``):
+
+- ``browser`` (session): one headless Chromium for the whole run. Without
+  ``/usr/bin/chromium`` the browser tests are skipped locally and fail in CI
+  (``tests.services.unavailable``). Playwright never downloads a browser here.
+- ``page`` (function): a fresh context per test, sized like a phone and speaking French.
+  A failed test leaves a full-page screenshot in ``var/test-artifacts/<test name>.png``;
+  an error in the browser console (a failed request, a script error, anything refused by
+  the Content Security Policy) fails the test.
+- ``assert_accessible(page)``: runs axe-core on the page (WCAG 2.0/2.1, levels A and AA)
+  and fails with the list of violations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+
+from tests.services import unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = ROOT / "var" / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+# A phone held upright (an iPhone 12-14 sized screen): most residents will come this way.
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+DEFAULT_TIMEOUT_MS = 10_000
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_axe = Axe()
+
+
+@dataclass
+class ConsoleProblems:
+    """What the browser complained about while a test ran."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        # Chromium reports Content Security Policy violations as console errors ("Refused
+        # to ..." in older versions, "... violates the following Content Security Policy
+        # directive ..." in newer ones); keep them whatever their level.
+        text = message.text
+        if (
+            message.type == "error"
+            or text.startswith("Refused to")
+            or "Content Security Policy" in text
+        ):
+            where = (message.location or {}).get("url", "")
+            self.errors.append(f"[console.{message.type}] {text}" + (f" ({where})" if where else ""))
+
+    def on_page_error(self, error: Error) -> None:
+        self.errors.append(f"[uncaught exception] {error.message}")
+
+    def report(self) -> str:
+        listing = "\n".join(f"  - {problem}" for problem in self.errors)
+        return f"The browser reported {len(self.errors)} error(s):\n{listing}"
+
+
+_console_problems = pytest.StashKey[ConsoleProblems]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """WhiteNoise warns when ``STATIC_ROOT`` does not exist (no ``collectstatic`` before the
+    tests) as the live server starts, and the suite turns warnings into errors. The live
+    server serves static files from the apps' folders itself, so the warning is moot there."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.filterwarnings("ignore:No directory at:UserWarning"))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """Keep each phase's report on the item (``item.rep_setup``, ``rep_call``, ``rep_teardown``),
+    so that fixtures can tell in their teardown whether the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test that passed but made the browser complain fails, as a failure of the test."""
+    result = yield  # Re-raises the test's own failure, which then comes first.
+    problems = item.stash.get(_console_problems, None)
+    if problems is not None and problems.errors:
+        pytest.fail(problems.report(), pytrace=False)
+    return result
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread, and Django then refuses
+    # ORM calls from it (SynchronousOnlyOperation). The tests and the live server thread
+    # still run their queries one at a time, so this is safe here.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _artifact_name(item: pytest.Item) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", item.name).strip("_") or "test"
+
+
+def _failed(item: pytest.Item) -> bool:
+    return any(
+        (report := getattr(item, f"rep_{when}", None)) is not None and report.failed
+        for when in ("setup", "call")
+    )
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Generator[Page, None, None]:
+    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="fr-FR")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    problems = ConsoleProblems()
+    request.node.stash[_console_problems] = problems
+    new_page = context.new_page()
+    new_page.on("console", problems.on_console)
+    new_page.on("pageerror", problems.on_page_error)
+    try:
+        yield new_page
+        if _failed(request.node) or problems.errors:
+            ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+            screenshot = ARTIFACTS_DIR / f"{_artifact_name(request.node)}.png"
+            try:
+                new_page.screenshot(path=str(screenshot), full_page=True)
+            except Error as error:  # The page may have crashed: report the test's failure.
+                print(f"Could not save a screenshot to {screenshot}: {error.message}")
+            else:
+                print(f"Screenshot of the page: {screenshot}")
+        if problems.errors:
+            if _failed(request.node):
+                # Already reported as the failure, or the test failed on its own: keep
+                # the browser's complaints next to it.
+                print(problems.report())
+            else:  # Complaints that came after the test's body, while tearing down.
+                pytest.fail(problems.report(), pytrace=False)
+    finally:
+        context.close()
+
+
+def _describe_violations(violations: list[dict[str, Any]], url: str) -> str:
+    lines = [f"axe-core found {len(violations)} accessibility violation(s) on {url}:"]
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact') or 'unknown impact'}): "
+            f"{violation['help']} [{violation.get('helpUrl', '')}]"
+        )
+        for node in violation.get("nodes", []):
+            target = " ".join(
+                " >> ".join(part) if isinstance(part, list) else str(part)
+                for part in node.get("target", [])
+            )
+            lines.append(f"    at {target}")
+            summary = (node.get("failureSummary") or "").strip().replace("\n", "\n      ")
+            if summary:
+                lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail if axe-core finds any WCAG 2.0/2.1 level A or AA violation on the page."""
+    results = _axe.run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": AXE_TAGS},
+            "resultTypes": ["violations"],
+        },
+    )
+    violations = results.response["violations"]
+    if violations:
+        pytest.fail(_describe_violations(violations, page.url), pytrace=False)

@@ -1,0 +1,40 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from accounts.models import Membership, Organisation, User
+from core.models import Sector
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_city_has_sectors_and_one_verified_account_per_role(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    call_command("seed_demo")
+    assert Sector.objects.count() == 8
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == {User.Role.RESIDENT, User.Role.STAFF, User.Role.COORDINATOR}
+    assert Membership.objects.filter(role=Membership.Role.ADMIN).count() == 1
+    assert Organisation.objects.verified().count() == 1
+    assert Organisation.objects.filter(verified_at__isnull=True).count() == 1
+    assert EmailAddress.objects.filter(verified=True).count() == User.objects.count()
+    printed = capsys.readouterr().out
+    for user in User.objects.all():
+        assert user.email in printed
+        assert user.check_password("entraide-demo")
+
+
+def test_loading_the_demo_twice_changes_nothing() -> None:
+    call_command("seed_demo")
+    counts = [Sector.objects.count(), User.objects.count(), Organisation.objects.count()]
+    call_command("seed_demo")
+    assert counts == [Sector.objects.count(), User.objects.count(), Organisation.objects.count()]
+
+
+@override_settings(PRODUCTION=True)
+def test_the_demo_refuses_to_run_in_production() -> None:
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
