@@ -69,3 +69,11 @@ def test_a_real_worker_runs_a_task_sent_through_redis_and_returns_its_result(
     assert body["checks"]["worker"]["ok"] is True, body
     assert body["checks"]["broker"] == {"ok": True}
     assert body["status"] == "ok"
+
+
+def test_every_periodic_task_names_a_registered_task() -> None:
+    from django.conf import settings
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name

@@ -182,6 +182,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Every periodic task, in one place (run by a single `celery -A entraide beat`).
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "core.record_worker_heartbeat", "schedule": 60.0},
+}
 # A worker heartbeat older than this makes /healthz report the worker as down.
 ENTRAIDE_WORKER_HEARTBEAT_MAX_AGE = env.integer(
     "ENTRAIDE_WORKER_HEARTBEAT_MAX_AGE", 180, minimum=30
