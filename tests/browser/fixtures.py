@@ -24,7 +24,14 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    ViewportSize,
+    sync_playwright,
+)
 
 from tests.services import unavailable
 
@@ -40,7 +47,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # A phone held upright (an iPhone 12-14 sized screen): most residents will come this way.
-PHONE_VIEWPORT = {"width": 390, "height": 844}
+PHONE_VIEWPORT: ViewportSize = {"width": 390, "height": 844}
 DEFAULT_TIMEOUT_MS = 10_000
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -52,6 +59,7 @@ class ConsoleProblems:
     """What the browser complained about while a test ran."""
 
     errors: list[str] = field(default_factory=list)
+    reported: bool = False
 
     def on_console(self, message: ConsoleMessage) -> None:
         # Chromium reports Content Security Policy violations as console errors ("Refused
@@ -64,7 +72,7 @@ class ConsoleProblems:
             or "Content Security Policy" in text
         ):
             where = (message.location or {}).get("url", "")
-            self.errors.append(f"[console.{message.type}] {text}" + (f" ({where})" if where else ""))
+            self.errors.append(f"[console.{message.type}] {text}{f' ({where})' if where else ''}")
 
     def on_page_error(self, error: Error) -> None:
         self.errors.append(f"[uncaught exception] {error.message}")
@@ -77,17 +85,10 @@ class ConsoleProblems:
 _console_problems = pytest.StashKey[ConsoleProblems]()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """WhiteNoise warns when ``STATIC_ROOT`` does not exist (no ``collectstatic`` before the
-    tests) as the live server starts, and the suite turns warnings into errors. The live
-    server serves static files from the apps' folders itself, so the warning is moot there."""
-    for item in items:
-        if "live_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.filterwarnings("ignore:No directory at:UserWarning"))
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep each phase's report on the item (``item.rep_setup``, ``rep_call``, ``rep_teardown``),
     so that fixtures can tell in their teardown whether the test failed."""
     report = yield
@@ -96,13 +97,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """A test that passed but made the browser complain fails, as a failure of the test."""
-    result = yield  # Re-raises the test's own failure, which then comes first.
+    yield  # Re-raises the test's own failure, which then comes first.
     problems = item.stash.get(_console_problems, None)
     if problems is not None and problems.errors:
+        problems.reported = True
         pytest.fail(problems.report(), pytrace=False)
-    return result
 
 
 @pytest.fixture(scope="session")
@@ -162,12 +163,10 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Generator[Page, No
                 print(f"Could not save a screenshot to {screenshot}: {error.message}")
             else:
                 print(f"Screenshot of the page: {screenshot}")
-        if problems.errors:
+        if problems.errors and not problems.reported:
             if _failed(request.node):
-                # Already reported as the failure, or the test failed on its own: keep
-                # the browser's complaints next to it.
-                print(problems.report())
-            else:  # Complaints that came after the test's body, while tearing down.
+                print(problems.report())  # The test failed on its own: add them next to it.
+            else:  # Complaints that came after the test's body.
                 pytest.fail(problems.report(), pytrace=False)
     finally:
         context.close()
@@ -181,11 +180,13 @@ def _describe_violations(violations: list[dict[str, Any]], url: str) -> str:
             f"{violation['help']} [{violation.get('helpUrl', '')}]"
         )
         for node in violation.get("nodes", []):
-            target = " ".join(
-                " >> ".join(part) if isinstance(part, list) else str(part)
+            # One selector per frame; a list within is a path through shadow roots.
+            target = " >> ".join(
+                " >>> ".join(part) if isinstance(part, list) else str(part)
                 for part in node.get("target", [])
             )
-            lines.append(f"    at {target}")
+            html = " ".join((node.get("html") or "").split())
+            lines.append(f"    at {target}: {html[:160]}")
             summary = (node.get("failureSummary") or "").strip().replace("\n", "\n      ")
             if summary:
                 lines.append(f"      {summary}")
