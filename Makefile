@@ -56,7 +56,8 @@ beat: install
 messages: install
 	$(MANAGE) makemessages -l fr -l en -l ar -l uk --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs
-	msgen --no-wrap locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
+	msgattrib --clear-fuzzy --empty locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
+	msgen locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
 	$(MANAGE) compilemessages --ignore=.venv
 
 clean:

@@ -29,9 +29,13 @@ def test_a_task_enqueued_in_a_rolled_back_transaction_never_runs() -> None:
     class Refused(Exception):
         pass
 
-    with pytest.raises(Refused), transaction.atomic():
-        record_worker_heartbeat.delay_on_commit()
-        raise Refused
+    def enqueue_then_fail() -> None:
+        with transaction.atomic():
+            record_worker_heartbeat.delay_on_commit()
+            raise Refused
+
+    with pytest.raises(Refused):
+        enqueue_then_fail()
     assert cache.get(HEARTBEAT_KEY) is None
 
 

@@ -57,7 +57,7 @@ CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # The public address of the site, for links in e-mails and SMS (no trailing slash).
 ENTRAIDE_BASE_URL = env.string("ENTRAIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-ENTRAIDE_CITY_NAME = env.string("ENTRAIDE_CITY_NAME", "Ville de démonstration")
+ENTRAIDE_CITY_NAME = env.string("ENTRAIDE_CITY_NAME", "Démoville")
 # The free phone line of the scheme (fiche 7), shown on public pages when set.
 ENTRAIDE_PHONE_LINE = env.string("ENTRAIDE_PHONE_LINE", "")
 ENTRAIDE_CONTACT_EMAIL = env.string(

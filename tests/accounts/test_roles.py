@@ -51,8 +51,10 @@ def test_an_association_admin_manages_only_their_own_organisation() -> None:
 
 
 def test_staff_moderate_but_only_coordinators_coordinate(staff: User, coordinator: User) -> None:
-    assert is_staff_member(staff) and not is_coordinator(staff)
-    assert is_staff_member(coordinator) and is_coordinator(coordinator)
+    assert is_staff_member(staff)
+    assert not is_coordinator(staff)
+    assert is_staff_member(coordinator)
+    assert is_coordinator(coordinator)
     assert roles_of(coordinator) == {Role.RESIDENT, Role.STAFF, Role.COORDINATOR}
 
 

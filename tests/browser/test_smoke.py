@@ -119,13 +119,13 @@ def test_a_resident_signs_up_confirms_the_email_and_signs_in(
     assert_accessible(page)
     page.get_by_role("link", name=french("Create an account"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/compte/signup/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Création de compte")
+    expect(page.get_by_role("heading", level=1)).to_have_text(french("Create an account"))
     assert_accessible(page)
 
     field(page, "Courriel").fill(email)
     field(page, french("Display name (optional)")).fill("Amina")
     field(page, "Mot de passe").fill(password)
-    page.get_by_role("button", name="Création de compte", exact=True).click()
+    page.get_by_role("button", name=french("Create my account"), exact=True).click()
 
     # "Check your e-mail".
     expect(page).to_have_url(re.compile(r"/compte/confirm-email/$"))

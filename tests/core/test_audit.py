@@ -67,7 +67,8 @@ def test_an_anonymous_action_has_no_actor() -> None:
     from django.contrib.auth.models import AnonymousUser
 
     entry = audit(actor=AnonymousUser(), action="core.audit.tested")
-    assert entry.actor is None and entry.actor_ref is None
+    assert entry.actor is None
+    assert entry.actor_ref is None
 
 
 def test_coordinators_read_the_audit_log_in_the_admin_but_nobody_edits_it(

@@ -152,7 +152,7 @@ def test_an_api_token_is_shown_once_then_forgotten(resident: User) -> None:
 def test_every_page_carries_a_strict_content_security_policy(client: Client, url: str) -> None:
     policy = client.get(url)["Content-Security-Policy"]
     directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+        [*part.strip().split(" ", 1), ""][:2] for part in policy.split(";") if part.strip()
     )
     assert directives["default-src"] == "'self'"
     assert directives["script-src"] == "'self'"

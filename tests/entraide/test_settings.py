@@ -132,7 +132,7 @@ def test_a_misspelt_boolean_stops_the_start_with_the_variable_name(tmp_path: Pat
 
 
 def test_the_deployment_checklist_reports_nothing_in_production(tmp_path: Path) -> None:
-    result = subprocess.run(  # noqa: S603 (our own interpreter)
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
         cwd=ROOT,
         env=_clean_environment(tmp_path, PRODUCTION_ENVIRONMENT),
