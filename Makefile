@@ -42,7 +42,7 @@ format: install
 	$(BIN)/ruff format .
 
 typecheck: install
-	$(BIN)/mypy platform
+	$(BIN)/mypy platform notifications
 
 worker: install
 	$(BIN)/celery -A entraide worker --loglevel=INFO

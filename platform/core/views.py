@@ -8,10 +8,17 @@ from django.views.generic import TemplateView
 
 from accounts.services import user_set_language
 from core.health import run_checks
+from core.permissions import StaffRequiredMixin
 
 
 class HomeView(TemplateView):
     template_name = "core/home.html"
+
+
+class StaffHomeView(StaffRequiredMixin, TemplateView):
+    """The staff area's entry: links to every staff tool."""
+
+    template_name = "core/staff_home.html"
 
 
 class AccessibilityView(TemplateView):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     # Our apps first, so that their templates override those of allauth and DRF.
     "core",
     "accounts",
+    "notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -185,6 +187,11 @@ CELERY_TIMEZONE = "UTC"
 # Every periodic task, in one place (run by a single `celery -A entraide beat`).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.record_worker_heartbeat", "schedule": 60.0},
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "notifications-staff-digest": {
+        "task": "notifications.staff_digest",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 # A worker heartbeat older than this makes /healthz report the worker as down.
 ENTRAIDE_WORKER_HEARTBEAT_MAX_AGE = env.integer(
@@ -214,6 +221,24 @@ else:
 EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Entraide <entraide@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Notifications -----------------------------------------------------------------
+
+# A notification still failing this long after its first attempt is marked failed.
+ENTRAIDE_NOTIFICATION_GIVE_UP_AFTER = env.integer(
+    "ENTRAIDE_NOTIFICATION_GIVE_UP_AFTER", 4 * 3600, minimum=60
+)
+# A row left in "sending" or overdue in "queued" this long is taken up again by the sweep.
+ENTRAIDE_NOTIFICATION_STALE_AFTER = env.integer(
+    "ENTRAIDE_NOTIFICATION_STALE_AFTER", 5 * 60, minimum=60
+)
+# Text messages: a backend class (see notifications/channels/sms.py); empty turns SMS off.
+ENTRAIDE_SMS_BACKEND = env.string(
+    "ENTRAIDE_SMS_BACKEND", "" if PRODUCTION else "notifications.channels.sms.FileSmsBackend"
+)
+# Shared secret of the e-mail provider's delivery webhook (HMAC-SHA256 of the body).
+ENTRAIDE_EMAIL_WEBHOOK_SECRET = env.string("ENTRAIDE_EMAIL_WEBHOOK_SECRET", "")
+ENTRAIDE_URGENT_CALLS_PER_DAY = env.integer("ENTRAIDE_URGENT_CALLS_PER_DAY", 3, minimum=1)
 
 # --- Accounts ----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts import views as account_views
 from core import views as core_views
 from core.api_docs import ApiDocsView
+from notifications.urls import staff_urlpatterns as notifications_staff_patterns
 
 admin.site.site_header = _("Entraide administration")
 admin.site.site_title = _("Entraide administration")
@@ -24,6 +25,9 @@ urlpatterns = [
     path("confidentialite/", core_views.PrivacyView.as_view(), name="privacy"),
     path("langue/", core_views.set_language, name="set-language"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("equipe/", core_views.StaffHomeView.as_view(), name="staff-home"),
+    path("equipe/", include(notifications_staff_patterns)),
+    path("notifications/", include("notifications.urls")),
     path("compte/", include(accounts_patterns)),
     path("compte/", include("allauth.urls")),
     path("admin/", admin.site.urls),

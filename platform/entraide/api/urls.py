@@ -5,9 +5,19 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenView
 from core.api import SectorViewSet
+from notifications.api import (
+    NotificationViewSet,
+    PreferenceViewSet,
+    StaffNotificationViewSet,
+    UrgentCallViewSet,
+)
 
 router = DefaultRouter()
 router.register("sectors", SectorViewSet, basename="sector")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("notification-preferences", PreferenceViewSet, basename="notification-preferences")
+router.register("staff/notifications", StaffNotificationViewSet, basename="staff-notification")
+router.register("staff/urgent-calls", UrgentCallViewSet, basename="staff-urgent-call")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -1,0 +1,192 @@
+"""The notification centre, preferences, message statuses and urgent calls, in the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.http import account
+from core.models import Sector
+from core.permissions import IsStaffMember
+from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
+from notifications import rendering, selectors, services
+from notifications.models import Notification, UrgentCall, undelimited
+
+
+class InAppNotificationSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "text", "url", "created_at", "read_at"]
+
+    def get_text(self, notification: Notification) -> str:
+        return rendering.render(notification).inapp
+
+    def get_url(self, notification: Notification) -> str:
+        return rendering.render(notification).action_url
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your notification centre: the in-app messages addressed to you, newest first."""
+
+    serializer_class = InAppNotificationSerializer
+    ordering = "-id"
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Notification.objects.none()
+        return selectors.inbox(account(self.request)).select_related("recipient")
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str | None = None) -> Response:
+        services.notification_mark_read(notification=self.get_object(), user=account(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        marked = services.notifications_mark_all_read(user=account(request))
+        return Response({"marked": marked})
+
+    @extend_schema(
+        responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()})
+    )
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request: Request) -> Response:
+        return Response({"unread": selectors.unread_count(account(request))})
+
+
+class PreferenceSerializer(serializers.Serializer):
+    email_optional = serializers.BooleanField()
+    sms = serializers.BooleanField()
+    urgent_calls = serializers.BooleanField()
+    urgent_kinds = serializers.ListField(child=serializers.ChoiceField(HelpKind.choices))
+    urgent_languages = serializers.ListField(child=serializers.ChoiceField(SPOKEN_LANGUAGES))
+    urgent_sectors = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all(), many=True)
+
+
+class PreferenceViewSet(viewsets.ViewSet):
+    """How you want to hear from us, and the urgent calls you opted in to."""
+
+    serializer_class = PreferenceSerializer
+
+    def _data(self, request: Request) -> dict[str, Any]:
+        preference = services.preference_for(account(request))
+        return {
+            "email_optional": preference.email_optional,
+            "sms": preference.sms,
+            "urgent_calls": preference.urgent_calls,
+            "urgent_kinds": undelimited(preference.urgent_kinds),
+            "urgent_languages": undelimited(preference.urgent_languages),
+            "urgent_sectors": list(preference.urgent_sectors.values_list("pk", flat=True)),
+        }
+
+    @extend_schema(responses=PreferenceSerializer)
+    def list(self, request: Request) -> Response:
+        return Response(self._data(request))
+
+    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
+    def create(self, request: Request) -> Response:
+        serializer = PreferenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.preference_update(user=account(request), **serializer.validated_data)
+        return Response(self._data(request))
+
+
+class StaffNotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "type",
+            "channel",
+            "recipient",
+            "language",
+            "status",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+        ]
+
+
+class StaffNotificationFilter(filters.FilterSet):
+    class Meta:
+        model = Notification
+        fields = ["status", "channel", "type"]
+
+
+class StaffNotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every e-mail and text message with its status (staff only); failed ones can be re-sent."""
+
+    serializer_class = StaffNotificationSerializer
+    permission_classes = [IsStaffMember]
+    filterset_class = StaffNotificationFilter
+    ordering = "-id"
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return Notification.objects.exclude(channel="in_app")
+
+    @extend_schema(request=None, responses=StaffNotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, pk: str | None = None) -> Response:
+        notification = services.notification_resend(
+            notification=self.get_object(), by=account(request)
+        )
+        return Response(StaffNotificationSerializer(notification).data)
+
+
+class UrgentCallSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UrgentCall
+        fields = ["id", "kind", "sector", "language", "message", "recipients_count", "created_at"]
+        read_only_fields = ["recipients_count", "created_at"]
+
+
+class AudienceQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(HelpKind.choices)
+    language = serializers.ChoiceField(SPOKEN_LANGUAGES)
+    sector = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all(), required=False)
+
+
+class UrgentCallViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Urgent calls (staff only): creating one sends it to everyone who opted in."""
+
+    serializer_class = UrgentCallSerializer
+    permission_classes = [IsStaffMember]
+    queryset = UrgentCall.objects.all()
+    ordering = "-id"
+
+    def perform_create(self, serializer: serializers.BaseSerializer[UrgentCall]) -> None:
+        serializer.instance = services.urgent_call_send(
+            by=account(self.request), **serializer.validated_data
+        )
+
+    @extend_schema(
+        parameters=[AudienceQuerySerializer],
+        responses=inline_serializer("Audience", {"recipients": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["get"])
+    def audience(self, request: Request) -> Response:
+        query = AudienceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        count = selectors.urgent_call_audience(
+            kind=query.validated_data["kind"],
+            sector=query.validated_data.get("sector"),
+            language=query.validated_data["language"],
+        ).count()
+        return Response({"recipients": count})
