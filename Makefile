@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test quality lint format typecheck worker beat messages clean
+.PHONY: install run test chaos quality lint format typecheck worker beat messages clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: install
 test: install
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Kill a worker and restart the broker in the middle of 1,000 notifications (PostgreSQL).
+chaos: install
+	$(BIN)/pytest -m chaos -p no:randomly -s $(PYTEST_ARGS)
 
 quality: install lint typecheck
 	$(MANAGE) makemigrations --check --dry-run

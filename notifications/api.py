@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,18 +22,24 @@ from notifications.models import Notification, UrgentCall, undelimited
 
 
 class InAppNotificationSerializer(serializers.ModelSerializer):
+    """The line of the notification centre and its link, in the recipient's language."""
+
     text = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+
+    def to_representation(self, notification: Notification) -> dict[str, Any]:
+        self._rendered = rendering.render(notification)
+        return super().to_representation(notification)
 
     class Meta:
         model = Notification
         fields = ["id", "type", "text", "url", "created_at", "read_at"]
 
     def get_text(self, notification: Notification) -> str:
-        return rendering.render(notification).inapp
+        return self._rendered.inapp
 
     def get_url(self, notification: Notification) -> str:
-        return rendering.render(notification).action_url
+        return self._rendered.action_url
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -77,6 +84,18 @@ class PreferenceSerializer(serializers.Serializer):
     urgent_languages = serializers.ListField(child=serializers.ChoiceField(SPOKEN_LANGUAGES))
     urgent_sectors = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all(), many=True)
 
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        # The same errors, on the same fields, as the preferences page.
+        if data["urgent_calls"]:
+            errors = {}
+            if not data["urgent_kinds"]:
+                errors["urgent_kinds"] = [_("Choose at least one kind of help.")]
+            if not data["urgent_languages"]:
+                errors["urgent_languages"] = [_("Choose at least one language.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return data
+
 
 class PreferenceViewSet(viewsets.ViewSet):
     """How you want to hear from us, and the urgent calls you opted in to."""
@@ -84,14 +103,18 @@ class PreferenceViewSet(viewsets.ViewSet):
     serializer_class = PreferenceSerializer
 
     def _data(self, request: Request) -> dict[str, Any]:
-        preference = services.preference_for(account(request))
+        preference = selectors.preference_of(account(request))
         return {
             "email_optional": preference.email_optional,
             "sms": preference.sms,
             "urgent_calls": preference.urgent_calls,
             "urgent_kinds": undelimited(preference.urgent_kinds),
             "urgent_languages": undelimited(preference.urgent_languages),
-            "urgent_sectors": list(preference.urgent_sectors.values_list("pk", flat=True)),
+            "urgent_sectors": (
+                list(preference.urgent_sectors.values_list("pk", flat=True))
+                if preference.pk
+                else []
+            ),
         }
 
     @extend_schema(responses=PreferenceSerializer)
@@ -172,8 +195,13 @@ class UrgentCallViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
     ordering = "-id"
 
     def perform_create(self, serializer: serializers.BaseSerializer[UrgentCall]) -> None:
+        data = serializer.validated_data
         serializer.instance = services.urgent_call_send(
-            by=account(self.request), **serializer.validated_data
+            by=account(self.request),
+            message=data["message"],
+            kind=data["kind"],
+            sector=data.get("sector"),  # may be left out: the whole city
+            language=data["language"],
         )
 
     @extend_schema(

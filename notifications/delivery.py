@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.lifecycle import transition
+from core.pii import find_personal_data
 from notifications.channels.email import EmailPermanentError, EmailTemporaryError, email_sender
 from notifications.channels.sms import SmsPermanentError, SmsTemporaryError, get_sms_backend
 from notifications.models import Notification, NotificationTransition
@@ -49,7 +50,8 @@ class Outcome:
 
 def backoff_seconds(attempts: int) -> int:
     """30 s, 1 min, 2 min, 4 min... capped at the longest countdown the broker allows."""
-    return int(min(30 * 2 ** max(attempts - 1, 0), settings.CELERY_LONGEST_COUNTDOWN))
+    base = settings.ENTRAIDE_NOTIFICATION_RETRY_BASE
+    return int(min(base * 2 ** max(attempts - 1, 0), settings.CELERY_LONGEST_COUNTDOWN))
 
 
 def _move(row: Notification, to: str, note: str = "", **fields: object) -> None:
@@ -68,7 +70,7 @@ def _claim(notification_id: int) -> tuple[Notification | None, Outcome | None]:
     """Lock the row and mark it ``sending`` with a fresh claim, or say why not."""
     with transaction.atomic():
         row = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id)
             .first()
@@ -85,11 +87,23 @@ def _claim(notification_id: int) -> tuple[Notification | None, Outcome | None]:
         return row, None
 
 
+def _locked_claimed(notification_id: int, claim: uuid.UUID) -> Notification:
+    row = Notification.objects.select_for_update().get(pk=notification_id)
+    if row.status != Status.SENDING or row.claim != claim:
+        raise ClaimLost(notification_id)
+    return row
+
+
+def _mark_handed_over(notification_id: int, claim: uuid.UUID) -> None:
+    with transaction.atomic():
+        row = _locked_claimed(notification_id, claim)
+        row.handed_over_at = timezone.now()
+        row.save(update_fields=["handed_over_at", "updated_at"])
+
+
 def _mark_sent(notification_id: int, claim: uuid.UUID, provider_message_id: str) -> None:
     with transaction.atomic():
-        row = Notification.objects.select_for_update().get(pk=notification_id)
-        if row.status != Status.SENDING or row.claim != claim:
-            raise ClaimLost(notification_id)
+        row = _locked_claimed(notification_id, claim)
         _move(
             row,
             Status.SENT,
@@ -100,16 +114,20 @@ def _mark_sent(notification_id: int, claim: uuid.UUID, provider_message_id: str)
         )
 
 
+def _reason(error: Exception) -> str:
+    """The error as staff will read it, without the addresses a server may quote."""
+    text = f"{type(error).__name__}: {error}"
+    for finding in reversed(find_personal_data(text)):
+        text = text[: finding.start] + f"[{finding.kind}]" + text[finding.end :]
+    return text[:500]
+
+
 def _after_error(notification_id: int, claim: uuid.UUID, error: Exception) -> Outcome:
-    reason = f"{type(error).__name__}: {error}"[:500]
+    reason = _reason(error)
     with transaction.atomic():
         row = Notification.objects.select_for_update().get(pk=notification_id)
-        if row.claim != claim:
+        if row.claim != claim or row.status != Status.SENDING:
             return Outcome(row.status)
-        if row.status == Status.SENT:
-            # Refused at the very end of an SMTP transaction, after we recorded "sent".
-            _move(row, Status.BOUNCED, note=reason, last_error=reason)
-            return Outcome(Status.BOUNCED)
         give_up_at = row.attempts_since + timedelta(
             seconds=settings.ENTRAIDE_NOTIFICATION_GIVE_UP_AFTER
         )
@@ -125,6 +143,7 @@ def _after_error(notification_id: int, claim: uuid.UUID, error: Exception) -> Ou
             note=reason,
             last_error=reason,
             next_attempt_at=timezone.now() + timedelta(seconds=wait),
+            handed_over_at=None,  # the server refused it: nothing was handed over
         )
         return Outcome(Status.QUEUED, retry_in=wait)
 
@@ -158,9 +177,8 @@ def _send(row: Notification, claim: uuid.UUID) -> None:
     rendered = render(row)
     if row.channel == Channel.EMAIL:
         message = _email(row, rendered)
-        email_sender().send(
-            message, commit=lambda: _mark_sent(row.pk, claim, message.extra_headers["Message-ID"])
-        )
+        email_sender().send(message, before_handover=lambda: _mark_handed_over(row.pk, claim))
+        _mark_sent(row.pk, claim, message.extra_headers["Message-ID"])
     elif row.channel == Channel.SMS:
         to = row.recipient.phone if row.recipient is not None else row.address
         if not to:
@@ -168,8 +186,6 @@ def _send(row: Notification, claim: uuid.UUID) -> None:
         body = rendered.sms or f"{rendered.subject} {rendered.action_url}"
         try:
             provider_id = get_sms_backend().send(to=to, body=body, reference=str(row.pk))
-        except (SmsTemporaryError, SmsPermanentError):
-            raise
         except OSError as error:
             raise SmsTemporaryError(str(error)) from error
         _mark_sent(row.pk, claim, provider_id)

@@ -59,6 +59,9 @@ class PreferenceForm(forms.Form):
             del self.fields["sms"]
         elif not phone:
             self.fields["sms"].disabled = True
+            # A disabled field keeps its initial value: a choice made before the phone
+            # number was removed would then be refused on every save.
+            self.initial["sms"] = False
             self.fields["sms"].help_text = _(
                 "Add a phone number in your account first to receive text messages."
             )

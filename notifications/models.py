@@ -42,8 +42,8 @@ class Notification(models.Model):
         Status.SENDING: {Status.SENT, Status.QUEUED, Status.FAILED},
         Status.SENT: {Status.DELIVERED, Status.BOUNCED},
         Status.DELIVERED: {Status.BOUNCED},
-        Status.BOUNCED: set(),
-        # Staff may send a failed message again.
+        # Staff may send a failed or bounced message again (once the address is fixed).
+        Status.BOUNCED: {Status.QUEUED},
         Status.FAILED: {Status.QUEUED},
     }
     FINAL = frozenset({Status.SENT, Status.DELIVERED, Status.BOUNCED, Status.FAILED})
@@ -72,6 +72,9 @@ class Notification(models.Model):
     # Who is sending it right now: a worker that lost its claim must not finish the send.
     claim = models.UUIDField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set just before the provider takes the message (see channels/email.py): from then on
+    # the message must never be sent again, even if its worker dies before recording it.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     # Attempts stop some hours after this (creation, or a re-send by staff).
     attempts_since = models.DateTimeField(default=timezone.now)
     provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)

@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.models import Sector
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
+
+
+def preference_of(user: User) -> NotificationPreference:
+    """A person's preferences, or the defaults (unsaved) if they never changed them."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )
 
 
 def unread_count(user: User) -> int:
@@ -17,8 +24,12 @@ def unread_count(user: User) -> int:
 
 
 def inbox(user: User) -> QuerySet[Notification]:
-    """A person's in-app messages, newest first."""
-    return Notification.objects.in_app_for(user).order_by("-created_at", "-id")
+    """A person's in-app messages, newest first (with the recipient their text names)."""
+    return (
+        Notification.objects.in_app_for(user)
+        .select_related("recipient")
+        .order_by("-created_at", "-id")
+    )
 
 
 def urgent_call_audience(*, kind: str, sector: Sector | None, language: str) -> QuerySet[User]:

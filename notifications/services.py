@@ -26,13 +26,13 @@ from notifications.models import (
     delimited,
 )
 from notifications.registry import Channel, NotificationType, registry
-from notifications.selectors import urgent_call_audience
+from notifications.selectors import preference_of, urgent_call_audience
 
 Status = Notification.Status
 
 
 def preference_for(user: User) -> NotificationPreference:
-    """A person's preferences, created with the defaults the first time they are needed."""
+    """A person's preferences, created with the defaults the first time they change them."""
     preference, _created = NotificationPreference.objects.get_or_create(user=user)
     return preference
 
@@ -48,7 +48,7 @@ def channels_for(
     if recipient is None:
         wanted = Channel.EMAIL if "@" in address else Channel.SMS
         return [wanted] if wanted in spec.channels and address else []
-    preference = preference or preference_for(recipient)
+    preference = preference or preference_of(recipient)
     muted = spec.optional and spec.name in preference.muted_types
     chosen: list[Channel] = []
     if Channel.IN_APP in spec.channels:

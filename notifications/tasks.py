@@ -41,11 +41,13 @@ def enqueue_deliveries(ids: list[int]) -> None:
 def sweep(*, older_than: timedelta | None = None, limit: int = 5000) -> dict[str, int]:
     """Bring back what a crash or a broker restart left behind.
 
-    ``sending`` rows untouched for ``older_than`` were abandoned by a dead worker: they go
-    back to ``queued``. ``queued`` rows whose task is overdue are published again. A row
-    published twice is still sent once: delivery locks it and checks its status.
+    ``sending`` rows untouched for ``older_than`` were abandoned by a dead worker: those
+    already handed to the provider are recorded as sent, the others go back to ``queued``.
+    ``queued`` rows whose task is overdue are published again. A row published twice is
+    still sent once: delivery claims it under a row lock and checks its status.
     """
-    older_than = older_than or timedelta(seconds=settings.ENTRAIDE_NOTIFICATION_STALE_AFTER)
+    if older_than is None:
+        older_than = timedelta(seconds=settings.ENTRAIDE_NOTIFICATION_STALE_AFTER)
     sending, queued = stale_for_sweep(older_than=older_than, limit=limit)
     requeued = []
     for notification_id in sending:
@@ -56,6 +58,18 @@ def sweep(*, older_than: timedelta | None = None, limit: int = 5000) -> dict[str
                 .first()
             )
             if row is None:
+                continue
+            if row.handed_over_at is not None:
+                # The provider took it; its worker died before writing it down.
+                transition(
+                    instance=row,
+                    to=Notification.Status.SENT,
+                    table=Notification.TRANSITIONS,
+                    log_model=NotificationTransition,
+                    note="handed over to the provider before its worker stopped",
+                    locked=True,
+                    fields={"sent_at": row.handed_over_at, "claim": None},
+                )
                 continue
             transition(
                 instance=row,

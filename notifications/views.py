@@ -11,8 +11,10 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -62,7 +64,7 @@ def mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthenticatedRequest) -> HttpResponse:
-    preference = services.preference_for(request.user)
+    preference = selectors.preference_of(request.user)
     form = PreferenceForm(
         request.POST or None,
         phone=request.user.phone,
@@ -97,10 +99,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.preference_unsubscribe(user=user, type_name=type_name)
         done = True
-    # A GET only asks: link checkers in mail systems open links without a person.
-    return render(
-        request, "notifications/unsubscribe.html", {"spec": spec, "done": done, "token": token}
-    )
+    # A GET only asks: link checkers in mail systems open links without a person. The page
+    # speaks the language of the person the link was sent to.
+    with translation.override(user.preferred_language):
+        return render(
+            request, "notifications/unsubscribe.html", {"spec": spec, "done": done, "token": token}
+        )
 
 
 @csrf_exempt  # authenticated by the HMAC signature of the provider
@@ -152,12 +156,19 @@ def staff_statuses(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def staff_resend(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk)
-    services.notification_resend(notification=notification, by=request.user)
-    messages.success(request, _("The message is queued to be sent again."))
+    try:
+        services.notification_resend(notification=notification, by=request.user)
+    except DomainError as error:
+        # Not the middleware's redirect: it would lead back to this POST-only address.
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The message is queued to be sent again."))
     return redirect(_back(request, "notifications-staff:statuses"))
 
 
 def _audience_size(data: dict[str, str]) -> int | None:
+    if not (data.get("kind") and data.get("language")):
+        return None  # the form's blank choice: ask for one rather than count nobody
     try:
         sector_id = data.get("sector") or None
         sector = Sector.objects.filter(pk=sector_id).first() if sector_id else None
@@ -186,7 +197,11 @@ def staff_urgent_calls(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("The urgent call is on its way to %(count)d people.")
+                    ngettext(
+                        "The urgent call is on its way to %(count)d person.",
+                        "The urgent call is on its way to %(count)d people.",
+                        call.recipients_count,
+                    )
                     % {"count": call.recipients_count},
                 )
                 return redirect("notifications-staff:urgent-calls")

@@ -25,6 +25,7 @@ from django.db import connection
 
 from entraide.celery import app
 from tests.services import unavailable
+from tests.smtp_sink import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_DIR = ROOT / "var" / "test-logs"
@@ -41,15 +42,23 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def _test_database_url() -> str:
+def worker_database_url() -> str:
+    """``DATABASE_URL`` pointed at the database pytest-django created."""
     original = os.environ["DATABASE_URL"]
     parts = urlsplit(original)
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-def start_worker(*, concurrency: int = 2, extra_args: tuple[str, ...] = ()) -> WorkerProcess:
+def start_worker(
+    *,
+    concurrency: int = 2,
+    extra_args: tuple[str, ...] = (),
+    environment: dict[str, str] | None = None,
+) -> WorkerProcess:
+    """Start ``celery -A entraide worker`` on the test database; ``environment`` adds to or
+    overrides the test process's environment (a broker, an SMTP server...)."""
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    environment = {**os.environ, "DATABASE_URL": _test_database_url()}
+    environment = {**os.environ, "DATABASE_URL": worker_database_url(), **(environment or {})}
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / f"worker-{name.split('@')[0]}.log"
     command = [
@@ -59,7 +68,12 @@ def start_worker(*, concurrency: int = 2, extra_args: tuple[str, ...] = ()) -> W
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our own command line)
-            command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so a test can kill it whole
         )
     worker = WorkerProcess(name, process, log_path, environment)
     wait_until_ready(worker)
@@ -67,32 +81,52 @@ def start_worker(*, concurrency: int = 2, extra_args: tuple[str, ...] = ()) -> W
 
 
 def wait_until_ready(worker: WorkerProcess, timeout: float = 60) -> None:
-    hostname = worker.name.replace("%h", os.uname().nodename)
+    """Wait for the worker's own "ready" line: it needs no broker shared with this process."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if worker.process.poll() is not None:
             raise RuntimeError(f"The Celery worker exited early:\n{worker.log()}")
-        if app.control.ping(destination=[hostname], timeout=1.0):
+        if " ready." in worker.log():
             return
+        time.sleep(0.2)
     raise RuntimeError(f"The Celery worker did not answer within {timeout} s:\n{worker.log()}")
 
 
 def stop_worker(worker: WorkerProcess, *, kill: bool = False) -> None:
-    if worker.process.poll() is None:
-        worker.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            worker.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.process.kill()
-            worker.process.wait()
+    """Stop the worker; ``kill=True`` is a SIGKILL to its whole process group (a crash)."""
+    if worker.process.poll() is not None:
+        return
+    if kill:
+        os.killpg(worker.process.pid, signal.SIGKILL)
+    else:
+        worker.process.send_signal(signal.SIGTERM)
+    try:
+        worker.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.process.pid, signal.SIGKILL)
+        worker.process.wait()
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[WorkerProcess]:
-    """One real worker for the whole session (tests that need it are marked ``services``)."""
+def worker_smtp() -> Iterator[SmtpSink]:
+    """The SMTP server the session's worker sends e-mail to."""
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: None, django_db_blocker: object, worker_smtp: SmtpSink
+) -> Iterator[WorkerProcess]:
+    """One real worker for the whole session (tests that need it are marked ``services``).
+
+    It sends e-mail to ``worker_smtp`` and retries after 1 s instead of 30 s.
+    """
     if settings.CELERY_TASK_ALWAYS_EAGER or connection.vendor != "postgresql":
         unavailable("a real Celery worker needs DATABASE_URL (PostgreSQL) and REDIS_URL set")
     app.control.purge()
-    worker = start_worker()
+    worker = start_worker(
+        environment={"EMAIL_URL": worker_smtp.email_url, "ENTRAIDE_NOTIFICATION_RETRY_BASE": "1"}
+    )
     yield worker
     stop_worker(worker)

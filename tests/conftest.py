@@ -50,6 +50,18 @@ def coordinator(db: None) -> User:
     return UserFactory(email="coordinator@example.org", coordinator=True)
 
 
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Run tasks in this process even when a broker is configured (REDIS_URL), for tests
+    about what a task does rather than how it travels."""
+    from entraide.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.core.cache import cache
 from django.db import transaction
@@ -13,14 +11,6 @@ from core.heartbeat import HEARTBEAT_KEY
 from core.tasks import record_worker_heartbeat
 from entraide.celery import app
 from tests.celery_worker import WorkerProcess
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 @pytest.mark.django_db

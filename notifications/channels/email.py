@@ -1,16 +1,19 @@
 """Handing e-mails to the provider so that a worker crash never sends one twice.
 
-With an SMTP server the end of the DATA section (a line with a single dot) is the point
+With an SMTP server, the end of the DATA section (a line with a single dot) is the point
 where the server takes responsibility for the message; a connection that drops before it
-leaves nothing behind. So we write the whole message, then commit "sent" in our database,
-and only then write that final dot (:class:`TwoPhaseSMTP`). A crash before our commit
-leaves the row in ``sending`` and nothing delivered: the sweep sends it again, once. A
-crash in the microseconds between our commit and the dot loses one message, which staff
-see as sent-but-not-delivered if the provider reports deliveries.
+leaves nothing behind. So we write the whole message, record in our database that it is
+being handed over, and only then write that final dot (:class:`TwoPhaseSMTP`):
 
-Any other Django e-mail backend (a provider's HTTP API, the file backend of the demo...)
-has no such commit point: there we send first and record "sent" right after, so a crash
-in between can send twice but never loses a message.
+- a crash before that record leaves the row in ``sending`` without a hand-over time and
+  nothing delivered: the sweep queues it again and it is sent once;
+- a crash after it leaves the row with a hand-over time: the sweep records it as sent and
+  never sends it again. Only a crash in the microseconds between our record and the dot
+  loses the message.
+
+Any other Django e-mail backend (a provider's HTTP API, the demo's file backend...) has
+no such point: there we send first and record "sent" right after, so a crash in between
+can send twice but never loses a message.
 """
 
 from __future__ import annotations
@@ -64,15 +67,16 @@ class TwoPhaseSMTP:
     def __init__(self, backend: SMTPBackend) -> None:
         self.backend = backend
 
-    def send(self, message: EmailMessage, *, commit: Callable[[], None]) -> None:
-        """Send ``message``; ``commit`` records it as sent and may raise to abandon it."""
+    def send(self, message: EmailMessage, *, before_handover: Callable[[], None]) -> None:
+        """Send ``message``. ``before_handover`` records the hand-over; it may raise to
+        abandon the message, which the server then never delivers."""
         try:
             prepared = self._prepare(message)
         except (smtplib.SMTPException, OSError) as error:
-            self.backend.close()
+            self._drop()
             raise _classify(error) from error
         try:
-            commit()
+            before_handover()
         except BaseException:
             # Dropping the connection mid-DATA makes the server discard the message.
             self._drop()
@@ -127,18 +131,17 @@ class TwoPhaseSMTP:
 
 
 class DirectSend:
-    """Any other backend: send, then record (at least once)."""
+    """Any other backend: no hand-over point, the caller records "sent" afterwards."""
 
     def __init__(self, backend: object) -> None:
         self.backend = backend
 
-    def send(self, message: EmailMessage, *, commit: Callable[[], None]) -> None:
+    def send(self, message: EmailMessage, *, before_handover: Callable[[], None]) -> None:
         message.connection = self.backend  # type: ignore[assignment]
         try:
             message.send()
         except (smtplib.SMTPException, OSError) as error:
             raise _classify(error) from error
-        commit()
 
 
 _sender: TwoPhaseSMTP | DirectSend | None = None

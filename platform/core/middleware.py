@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import DomainError
 
@@ -48,4 +49,10 @@ class DomainErrorMiddleware:
             # Redirecting a refused GET to itself would loop: show the reason instead.
             return render(request, "400.html", {"reason": exception.message}, status=400)
         messages.error(request, str(exception.message))
+        # Back to the page the form was on; the form's own address may accept POST only.
+        referer = request.headers.get("Referer", "")
+        if url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return HttpResponseRedirect(referer)
         return HttpResponseRedirect(request.get_full_path())

@@ -228,9 +228,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ENTRAIDE_NOTIFICATION_GIVE_UP_AFTER = env.integer(
     "ENTRAIDE_NOTIFICATION_GIVE_UP_AFTER", 4 * 3600, minimum=60
 )
+# The first retry waits this many seconds, each next one twice as long (up to 30 min).
+ENTRAIDE_NOTIFICATION_RETRY_BASE = env.integer("ENTRAIDE_NOTIFICATION_RETRY_BASE", 30, minimum=1)
 # A row left in "sending" or overdue in "queued" this long is taken up again by the sweep.
 ENTRAIDE_NOTIFICATION_STALE_AFTER = env.integer(
-    "ENTRAIDE_NOTIFICATION_STALE_AFTER", 5 * 60, minimum=60
+    "ENTRAIDE_NOTIFICATION_STALE_AFTER", 5 * 60, minimum=1
 )
 # Text messages: a backend class (see notifications/channels/sms.py); empty turns SMS off.
 ENTRAIDE_SMS_BACKEND = env.string(
@@ -348,6 +350,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "HelpKindEnum": "core.vocabulary.HelpKind",
+        "SpokenLanguageEnum": "core.vocabulary.SPOKEN_LANGUAGES",
+        "SiteLanguageEnum": "entraide.settings.LANGUAGES",
+    },
 }
 
 # --- Security ----------------------------------------------------------------------

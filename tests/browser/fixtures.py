@@ -9,6 +9,11 @@ A pytest plugin (see ``pytest_plugins`` in ``tests/conftest.py``):
   A failed test leaves a full-page screenshot in ``var/test-artifacts/<test name>.png``;
   an error in the browser console (a failed request, a script error, anything refused by
   the Content Security Policy) fails the test.
+- ``english_page`` (function): the same, speaking English (for interface strings that
+  the French catalogue does not translate yet).
+- ``new_page(locale="fr-FR")`` (function): opens one more page in a context of its own,
+  as a second person would (a resident and a staff member in one journey), with the same
+  console checks and screenshots (``<test name>-2.png``...).
 - ``assert_accessible(page)``: runs axe-core on the page (WCAG 2.0/2.1, levels A and AA)
   and fails with the list of violations.
 """
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import (
     Browser,
+    BrowserContext,
     ConsoleMessage,
     Error,
     Page,
@@ -143,33 +149,56 @@ def _failed(item: pytest.Item) -> bool:
     )
 
 
+def _save_screenshot(page: Page, path: Path) -> None:
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Error as error:  # The page may have crashed: report the test's failure.
+        print(f"Could not save a screenshot to {path}: {error.message}")
+    else:
+        print(f"Screenshot of the page: {path}")
+
+
 @pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Generator[Page, None, None]:
-    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="fr-FR")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     problems = ConsoleProblems()
     request.node.stash[_console_problems] = problems
-    new_page = context.new_page()
-    new_page.on("console", problems.on_console)
-    new_page.on("pageerror", problems.on_page_error)
+    opened: list[tuple[BrowserContext, Page]] = []
+
+    def open_page(locale: str = "fr-FR") -> Page:
+        context = browser.new_context(viewport=PHONE_VIEWPORT, locale=locale)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        page = context.new_page()
+        page.on("console", problems.on_console)
+        page.on("pageerror", problems.on_page_error)
+        opened.append((context, page))
+        return page
+
     try:
-        yield new_page
+        yield open_page
         if _failed(request.node) or problems.errors:
             ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
-            screenshot = ARTIFACTS_DIR / f"{_artifact_name(request.node)}.png"
-            try:
-                new_page.screenshot(path=str(screenshot), full_page=True)
-            except Error as error:  # The page may have crashed: report the test's failure.
-                print(f"Could not save a screenshot to {screenshot}: {error.message}")
-            else:
-                print(f"Screenshot of the page: {screenshot}")
+            name = _artifact_name(request.node)
+            for number, (_context, page) in enumerate(opened, start=1):
+                suffix = "" if number == 1 else f"-{number}"
+                _save_screenshot(page, ARTIFACTS_DIR / f"{name}{suffix}.png")
         if problems.errors and not problems.reported:
             if _failed(request.node):
                 print(problems.report())  # The test failed on its own: add them next to it.
             else:  # Complaints that came after the test's body.
                 pytest.fail(problems.report(), pytrace=False)
     finally:
-        context.close()
+        for context, _page in opened:
+            context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page()
+
+
+@pytest.fixture
+def english_page(new_page: Callable[..., Page]) -> Page:
+    return new_page("en-GB")
 
 
 def _describe_violations(violations: list[dict[str, Any]], url: str) -> str:
