@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test chaos quality lint format typecheck worker beat messages clean
+.PHONY: install run test chaos bench quality lint format typecheck worker beat messages clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: install
 ## Kill a worker and restart the broker in the middle of 1,000 notifications (PostgreSQL).
 chaos: install
 	$(BIN)/pytest -m chaos -p no:randomly -s $(PYTEST_ARGS)
+
+## Benchmarks: printed figures, never pass/fail (PostgreSQL and Redis on localhost).
+bench: install
+	$(BIN)/python bench/urgent_call.py $(BENCH_ARGS)
 
 quality: install lint typecheck
 	$(MANAGE) makemigrations --check --dry-run

@@ -21,7 +21,9 @@ from notifications.selectors import stale_for_sweep, urgent_call_audience
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="notifications.send", bind=True, max_retries=None, acks_late=True)
+@shared_task(
+    name="notifications.send", bind=True, max_retries=None, acks_late=True, ignore_result=True
+)
 def send_notification(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
     outcome = deliver(notification_id)
     # Eager tasks (the demo without a broker) would retry at once, in a loop: there the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import socket
 import threading
 from collections import Counter
@@ -71,6 +72,8 @@ class SmtpSink:
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> SmtpSink:
+        # aiosmtpd logs every command at INFO: thousands of lines, and a slower server.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.controller.start()
         return self
 

@@ -2,26 +2,29 @@
 
 With an SMTP server, the end of the DATA section (a line with a single dot) is the point
 where the server takes responsibility for the message; a connection that drops before it
-leaves nothing behind. So we write the whole message, record in our database that it is
-being handed over, and only then write that final dot (:class:`TwoPhaseSMTP`):
+leaves nothing behind. So delivery happens in two steps (:class:`TwoPhaseSMTP`):
 
-- a crash before that record leaves the row in ``sending`` without a hand-over time and
-  nothing delivered: the sweep queues it again and it is sent once;
-- a crash after it leaves the row with a hand-over time: the sweep records it as sent and
-  never sends it again. Only a crash in the microseconds between our record and the dot
-  loses the message.
+1. ``prepare`` writes the whole message but that dot, while the delivery code holds the
+   notification's row lock; the delivery code then commits the row as ``sending`` with
+   its hand-over time;
+2. ``finish`` writes the dot and reads the server's verdict.
+
+A crash before the commit leaves the row ``queued`` and nothing delivered: it is sent
+later, once. A crash after it leaves the row ``sending`` with a hand-over time: the sweep
+records it as sent and never sends it again. Only a crash in the microseconds between the
+commit and the dot loses the message.
 
 Any other Django e-mail backend (a provider's HTTP API, the demo's file backend...) has
-no such point: there we send first and record "sent" right after, so a crash in between
-can send twice but never loses a message.
+no such point: ``prepare`` sends the message at once, before the commit, so a crash just
+after can send it twice but never loses it.
 """
 
 from __future__ import annotations
 
 import re
 import smtplib
-from collections.abc import Callable
-from dataclasses import dataclass
+import socket
+from typing import Protocol
 
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -48,63 +51,82 @@ def _classify(error: Exception) -> Exception:
     return EmailTemporaryError(f"{type(error).__name__}: {error}"[:400])
 
 
-@dataclass
-class _Prepared:
-    connection: smtplib.SMTP
+class PreparedEmail(Protocol):
+    def finish(self) -> None:
+        """Complete the hand-over; raises EmailTemporaryError or EmailPermanentError."""
+
+    def abort(self) -> None:
+        """Give the message up before ``finish``: the provider must not deliver it."""
+
+
+class _PendingDot:
+    def __init__(self, sender: TwoPhaseSMTP, connection: smtplib.SMTP) -> None:
+        self.sender = sender
+        self.connection = connection
 
     def finish(self) -> None:
-        """Write the end-of-data dot and read the server's verdict."""
-        self.connection.send(b".\r\n")
-        code, reply = self.connection.getreply()
-        if code != 250:
-            raise smtplib.SMTPDataError(code, reply)
+        try:
+            self.connection.send(b".\r\n")
+            code, reply = self.connection.getreply()
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
+        except (smtplib.SMTPException, OSError) as error:
+            self.sender.drop()
+            raise _classify(error) from error
+
+    def abort(self) -> None:
+        # Dropping the connection in the middle of DATA makes the server discard it.
+        self.sender.drop()
+
+
+class _AlreadySent:
+    def finish(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
 
 
 class TwoPhaseSMTP:
     """Sends through Django's SMTP backend settings (host, port, TLS, login), keeping the
-    connection open between messages of the same worker process."""
+    connection open between the messages of one worker process."""
 
     def __init__(self, backend: SMTPBackend) -> None:
         self.backend = backend
 
-    def send(self, message: EmailMessage, *, before_handover: Callable[[], None]) -> None:
-        """Send ``message``. ``before_handover`` records the hand-over; it may raise to
-        abandon the message, which the server then never delivers."""
+    def prepare(self, message: EmailMessage) -> PreparedEmail:
         try:
-            prepared = self._prepare(message)
+            try:
+                return self._write_all_but_the_dot(message)
+            except smtplib.SMTPServerDisconnected:
+                # The kept connection timed out since the last message: once more, fresh.
+                self.drop()
+                return self._write_all_but_the_dot(message)
         except (smtplib.SMTPException, OSError) as error:
-            self._drop()
-            raise _classify(error) from error
-        try:
-            before_handover()
-        except BaseException:
-            # Dropping the connection mid-DATA makes the server discard the message.
-            self._drop()
-            raise
-        try:
-            prepared.finish()
-        except (smtplib.SMTPException, OSError) as error:
-            self._drop()
+            self.drop()
             raise _classify(error) from error
 
-    def _prepare(self, message: EmailMessage) -> _Prepared:
-        if not self.backend.connection:
+    def _connection(self) -> smtplib.SMTP:
+        if self.backend.connection is None:
             self.backend.open()
-        connection = self.backend.connection
-        assert connection is not None
-        try:
-            connection.rset()
-        except smtplib.SMTPServerDisconnected:
-            self.backend.close()
-            self.backend.open()
-            connection = self.backend.connection
-            assert connection is not None
+            sock = self.backend.connection.sock if self.backend.connection else None
+            if sock is not None:
+                # The dot is a tiny write right after the body: without this, Nagle's
+                # algorithm holds it until the server acknowledges the body (up to 40 ms).
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.backend.connection is None:
+            raise smtplib.SMTPServerDisconnected("Could not connect to the SMTP server.")
+        return self.backend.connection
+
+    def _write_all_but_the_dot(self, message: EmailMessage) -> PreparedEmail:
+        connection = self._connection()
         encoding = message.encoding or "utf-8"
         sender = sanitize_address(message.from_email, encoding)
         recipients = [sanitize_address(a, encoding) for a in message.recipients()]
         connection.ehlo_or_helo_if_needed()
         code, reply = connection.mail(sender)
         if code != 250:
+            connection.rset()
             raise smtplib.SMTPSenderRefused(code, reply, sender)
         refused = {}
         for recipient in recipients:
@@ -112,18 +134,18 @@ class TwoPhaseSMTP:
             if code not in (250, 251):
                 refused[recipient] = (code, reply)
         if refused:
+            connection.rset()
             raise smtplib.SMTPRecipientsRefused(refused)
         connection.putcmd("data")
         code, reply = connection.getreply()
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
-        body = _LEADING_DOT.sub(b"..", message.message().as_bytes(linesep="\r\n"))  # type: ignore[call-arg]
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
-        connection.send(body)
-        return _Prepared(connection)
+        body = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
+        body = _LEADING_DOT.sub(b"..", body)
+        connection.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+        return _PendingDot(self, connection)
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
         connection = self.backend.connection
         self.backend.connection = None
         if connection is not None:
@@ -131,24 +153,25 @@ class TwoPhaseSMTP:
 
 
 class DirectSend:
-    """Any other backend: no hand-over point, the caller records "sent" afterwards."""
+    """Any other backend: the message leaves in ``prepare`` (at least once)."""
 
     def __init__(self, backend: object) -> None:
         self.backend = backend
 
-    def send(self, message: EmailMessage, *, before_handover: Callable[[], None]) -> None:
+    def prepare(self, message: EmailMessage) -> PreparedEmail:
         message.connection = self.backend  # type: ignore[assignment]
         try:
             message.send()
         except (smtplib.SMTPException, OSError) as error:
             raise _classify(error) from error
+        return _AlreadySent()
 
 
 _sender: TwoPhaseSMTP | DirectSend | None = None
 
 
 def email_sender() -> TwoPhaseSMTP | DirectSend:
-    """One sender per worker process, so an SMTP connection serves many messages."""
+    """One sender per worker process, so that one SMTP connection serves many messages."""
     global _sender
     if _sender is None:
         backend = get_connection()
@@ -160,5 +183,5 @@ def reset_email_sender() -> None:
     """Forget the cached sender (after the e-mail settings change, in tests)."""
     global _sender
     if isinstance(_sender, TwoPhaseSMTP):
-        _sender.backend.close()
+        _sender.drop()
     _sender = None

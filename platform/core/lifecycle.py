@@ -45,7 +45,8 @@ def transition(
     ``locked=True`` when the caller already holds the row lock in its transaction.
     ``fields`` are other attributes to set in the same save (``sent_at``, a reason...).
     """
-    with transaction.atomic():
+    # No savepoint: a refused or failed transition aborts the caller's whole operation.
+    with transaction.atomic(savepoint=False):
         if not locked:
             fresh = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
             instance.status = fresh.status  # type: ignore[attr-defined]

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications import delivery
-from notifications.channels.email import reset_email_sender
+from notifications.channels.email import email_sender, reset_email_sender
 from notifications.channels.sms import MemorySmsBackend
 from notifications.delivery import backoff_seconds, deliver
 from notifications.models import Notification, NotificationPreference
+from notifications.rendering import render
 from notifications.services import notify
 from notifications.tasks import sweep
 from tests.factories import UserFactory
@@ -134,21 +135,32 @@ def test_attempts_stop_once_the_retry_window_has_passed(sink: SmtpSink, recipien
     assert row.last_error.startswith("Gave up after 12 attempts")
 
 
-def test_a_worker_that_lost_its_claim_leaves_nothing_at_the_smtp_server(
+def test_a_message_given_up_before_the_final_dot_is_never_delivered(
     sink: SmtpSink, recipient: User
 ) -> None:
+    """What delivery relies on when it fails to record the hand-over: dropping the
+    connection in the middle of DATA leaves nothing at the server."""
     row = queue_email(recipient)
-    claimed, _skipped = delivery._claim(row.pk)
-    assert claimed is not None
-    # The sweep thought this worker dead and another worker claimed the row meanwhile.
-    Notification.objects.filter(pk=row.pk).update(claim=uuid.uuid4())
-    with pytest.raises(delivery.ClaimLost):
-        delivery._send(claimed, claimed.claim)
+    message = delivery._email(row, render(row))
+    prepared = email_sender().prepare(message)
+    prepared.abort()
     assert sink.handler.count() == 0
-    # The connection was dropped in the middle of DATA; the next message goes through.
+    # The next message takes a fresh connection and goes through.
     other = queue_email(UserFactory(email="other@example.org"), key="test:2")
     assert deliver(other.pk).status == Status.SENT
     assert sink.handler.notification_ids() == {str(other.pk): 1}
+
+
+def test_a_duplicate_task_for_a_message_being_sent_stops_at_once(
+    sink: SmtpSink, recipient: User
+) -> None:
+    row = queue_email(recipient)
+    handover, _claim, outcome = delivery._claim_and_prepare(row.pk)
+    assert outcome.status == Status.SENDING
+    assert deliver(row.pk).status == Status.SENDING  # the row is claimed: nothing to do
+    assert handover is not None
+    handover.prepared.finish()
+    assert sink.handler.count() == 1
 
 
 def test_the_sweep_records_a_handed_over_message_as_sent_and_requeues_the_others(
