@@ -54,6 +54,7 @@ class PreferenceForm(forms.Form):
     )
 
     def __init__(self, *args: Any, phone: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # "I want to… :" reads oddly beside a box
         super().__init__(*args, **kwargs)
         if not sms_enabled():
             del self.fields["sms"]

@@ -11,6 +11,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from notifications.models import Notification
 from notifications.registry import NotificationType, registry
@@ -78,7 +79,8 @@ def render_type(
         html = (
             render_to_string(
                 "notifications/email/layout.html",
-                {**full, "subject": subject, "body": body_html, "language": language},
+                # The body is a rendered template, escaped already; strip() lost the mark.
+                {**full, "subject": subject, "body": mark_safe(body_html), "language": language},  # noqa: S308
             )
             if body_html
             else None

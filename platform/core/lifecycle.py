@@ -20,11 +20,13 @@ from core.errors import DomainError
 StatusModel = TypeVar("StatusModel", bound=models.Model)
 
 
-def check_allowed(table: Mapping[Any, Set[Any]], current: str, target: str) -> None:
+def check_allowed(
+    table: Mapping[Any, Set[Any]], current: str, target: str, labels: Mapping[str, Any]
+) -> None:
     if target not in table.get(current, frozenset()):
         raise DomainError(
             _("This cannot go from “%(current)s” to “%(target)s”.")
-            % {"current": current, "target": target},
+            % {"current": labels.get(current, current), "target": labels.get(target, target)},
             code="transition_refused",
         )
 
@@ -51,7 +53,8 @@ def transition(
             fresh = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
             instance.status = fresh.status  # type: ignore[attr-defined]
         current = instance.status  # type: ignore[attr-defined]
-        check_allowed(table, current, to)
+        labels = dict(instance._meta.get_field("status").flatchoices)  # type: ignore[union-attr]
+        check_allowed(table, current, to, labels)
         instance.status = to  # type: ignore[attr-defined]
         changed = ["status", *(fields or {})]
         for name, value in (fields or {}).items():

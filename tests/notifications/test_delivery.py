@@ -243,3 +243,18 @@ def test_backoff_doubles_and_stays_below_the_broker_visibility_timeout() -> None
     assert waits[:4] == [30, 60, 120, 240]
     assert max(waits) == settings.CELERY_LONGEST_COUNTDOWN
     assert max(waits) < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+
+
+def test_the_html_part_of_an_email_is_html_and_the_text_part_plain(
+    sink: SmtpSink, recipient: User
+) -> None:
+    row = queue_email(recipient)
+    deliver(row.pk)
+    [message] = sink.handler.messages
+    html = message.get_body(preferencelist=("html",)).get_content()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "<p>" in html
+    assert "&lt;p&gt;" not in html
+    assert '<html lang="en"' in html
+    assert "Blankets needed tonight." in text
+    assert "<p>" not in text

@@ -457,7 +457,9 @@ def test_opening_the_unsubscribe_link_only_asks(client: Client, resident: User) 
 
 def test_confirming_unsubscribes_without_signing_in(client: Client, resident: User) -> None:
     opt_in(resident)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # The page speaks the language of the person the link was sent to, not the visitor's.
+    resident.preferred_language = "en"
+    resident.save(update_fields=["preferred_language"])
 
     response = client.post(unsubscribe_url(resident))
 
