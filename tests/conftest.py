@@ -62,6 +62,15 @@ def eager_tasks() -> Iterator[None]:
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def in_english() -> Iterator[None]:
+    """Domain messages read in English, whatever the default language (French)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:

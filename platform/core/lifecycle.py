@@ -46,32 +46,48 @@ def transition(
 
     ``locked=True`` when the caller already holds the row lock in its transaction.
     ``fields`` are other attributes to set in the same save (``sent_at``, a reason...).
+    A refusal changes nothing and leaves the caller's transaction usable.
     """
-    # No savepoint: a refused or failed transition aborts the caller's whole operation.
-    with transaction.atomic(savepoint=False):
-        if not locked:
-            fresh = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
-            instance.status = fresh.status  # type: ignore[attr-defined]
-        current = instance.status  # type: ignore[attr-defined]
-        labels = dict(instance._meta.get_field("status").flatchoices)  # type: ignore[union-attr]
-        check_allowed(table, current, to, labels)
-        instance.status = to  # type: ignore[attr-defined]
-        changed = ["status", *(fields or {})]
-        for name, value in (fields or {}).items():
-            setattr(instance, name, value)
-        if any(f.name == "updated_at" for f in instance._meta.get_fields()):
-            changed.append("updated_at")
-        instance.save(update_fields=changed)
-        if log_model is not None:
-            log_model._default_manager.create(
-                subject=instance,
-                from_status=current,
-                to_status=to,
-                by=by if getattr(by, "is_authenticated", False) else None,
-                note=note,
-                at=timezone.now(),
-            )
+    labels = dict(instance._meta.get_field("status").flatchoices)  # type: ignore[union-attr]
+    if locked:
+        check_allowed(table, instance.status, to, labels)  # type: ignore[attr-defined]
+        # The caller's transaction holds the lock: no savepoint needed (a hot path).
+        with transaction.atomic(savepoint=False):
+            _apply(instance, to, log_model, by, note, fields)
+        return instance
+    with transaction.atomic():
+        fresh = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        instance.status = fresh.status  # type: ignore[attr-defined]
+        check_allowed(table, instance.status, to, labels)  # type: ignore[attr-defined]
+        _apply(instance, to, log_model, by, note, fields)
     return instance
+
+
+def _apply(
+    instance: models.Model,
+    to: str,
+    log_model: type[models.Model] | None,
+    by: Any,
+    note: str,
+    fields: Mapping[str, Any] | None,
+) -> None:
+    current = instance.status  # type: ignore[attr-defined]
+    instance.status = to  # type: ignore[attr-defined]
+    changed = ["status", *(fields or {})]
+    for name, value in (fields or {}).items():
+        setattr(instance, name, value)
+    if any(f.name == "updated_at" for f in instance._meta.get_fields()):
+        changed.append("updated_at")
+    instance.save(update_fields=changed)
+    if log_model is not None:
+        log_model._default_manager.create(
+            subject=instance,
+            from_status=current,
+            to_status=to,
+            by=by if getattr(by, "is_authenticated", False) else None,
+            note=note,
+            at=timezone.now(),
+        )
 
 
 class TransitionLog(models.Model):

@@ -27,7 +27,7 @@ from notifications.services import (
 )
 from tests.factories import SectorFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks", "in_english")]
 Status = Notification.Status
 URGENT = "notifications.urgent_call"
 DIGEST = "notifications.staff_digest"
