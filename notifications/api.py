@@ -18,7 +18,7 @@ from core.models import Sector
 from core.permissions import IsStaffMember
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from notifications import rendering, selectors, services
-from notifications.models import Notification, UrgentCall, undelimited
+from notifications.models import Notification, UrgentCall
 
 
 class InAppNotificationSerializer(serializers.ModelSerializer):
@@ -103,19 +103,9 @@ class PreferenceViewSet(viewsets.ViewSet):
     serializer_class = PreferenceSerializer
 
     def _data(self, request: Request) -> dict[str, Any]:
-        preference = selectors.preference_of(account(request))
-        return {
-            "email_optional": preference.email_optional,
-            "sms": preference.sms,
-            "urgent_calls": preference.urgent_calls,
-            "urgent_kinds": undelimited(preference.urgent_kinds),
-            "urgent_languages": undelimited(preference.urgent_languages),
-            "urgent_sectors": (
-                list(preference.urgent_sectors.values_list("pk", flat=True))
-                if preference.pk
-                else []
-            ),
-        }
+        values = selectors.preference_values(selectors.preference_of(account(request)))
+        values["urgent_sectors"] = [sector.pk for sector in values["urgent_sectors"]]  # type: ignore[attr-defined]
+        return values
 
     @extend_schema(responses=PreferenceSerializer)
     def list(self, request: Request) -> Response:

@@ -28,7 +28,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from core.lifecycle import transition
 from core.pii import find_personal_data
 from notifications.channels.email import (
     EmailPermanentError,
@@ -37,9 +36,10 @@ from notifications.channels.email import (
     email_sender,
 )
 from notifications.channels.sms import SmsPermanentError, SmsTemporaryError, get_sms_backend
-from notifications.models import Notification, NotificationTransition
+from notifications.models import Notification
 from notifications.registry import Channel
 from notifications.rendering import Rendered, render
+from notifications.transitions import notification_move
 
 logger = logging.getLogger(__name__)
 Status = Notification.Status
@@ -75,18 +75,6 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(base * 2 ** max(attempts - 1, 0), settings.CELERY_LONGEST_COUNTDOWN))
 
 
-def _move(row: Notification, to: str, note: str = "", **fields: object) -> None:
-    transition(
-        instance=row,
-        to=to,
-        table=Notification.TRANSITIONS,
-        log_model=NotificationTransition,
-        note=note[:500],
-        locked=True,
-        fields=fields,
-    )
-
-
 def _reason(error: Exception) -> str:
     """The error as staff will read it, without the addresses a server may quote."""
     text = f"{type(error).__name__}: {error}"
@@ -104,10 +92,10 @@ def _record_failure(row: Notification, error: Exception) -> Outcome:
     if not isinstance(error, TEMPORARY_ERRORS) or timezone.now() >= give_up_at:
         if isinstance(error, TEMPORARY_ERRORS):
             reason = f"Gave up after {row.attempts} attempts: {reason}"[:500]
-        _move(row, Status.FAILED, note=reason, last_error=reason, handed_over_at=None)
+        notification_move(row, Status.FAILED, note=reason, last_error=reason, handed_over_at=None)
         return Outcome(Status.FAILED)
     wait = backoff_seconds(row.attempts)
-    _move(
+    notification_move(
         row,
         Status.QUEUED,
         note=reason,
@@ -205,9 +193,9 @@ def _claim_locked(notification_id: int, claim: uuid.UUID, prepared: list[_Handov
     except Exception as error:
         if not isinstance(error, EXPECTED_ERRORS):
             logger.exception("Notification %s could not be prepared.", notification_id)
-        _move(row, Status.SENDING, claim=claim, attempts=row.attempts + 1)
+        notification_move(row, Status.SENDING, claim=claim, attempts=row.attempts + 1)
         return _record_failure(row, error)
-    _move(
+    notification_move(
         row,
         Status.SENDING,
         claim=claim,
@@ -232,7 +220,7 @@ def _finish(notification_id: int, claim: uuid.UUID, handover: _Handover) -> Outc
             return Outcome(row.status)
         if failure is not None:
             return _record_failure(row, failure)
-        _move(
+        notification_move(
             row,
             Status.SENT,
             sent_at=timezone.now(),

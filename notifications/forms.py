@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Sector
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from notifications.channels.sms import sms_enabled
-from notifications.models import NotificationPreference, UrgentCall, undelimited
+from notifications.models import UrgentCall
 
 
 class PreferenceForm(forms.Form):
@@ -66,17 +66,6 @@ class PreferenceForm(forms.Form):
             self.fields["sms"].help_text = _(
                 "Add a phone number in your account first to receive text messages."
             )
-
-    @classmethod
-    def initial_from(cls, preference: NotificationPreference) -> dict[str, Any]:
-        return {
-            "email_optional": preference.email_optional,
-            "sms": preference.sms,
-            "urgent_calls": preference.urgent_calls,
-            "urgent_kinds": undelimited(preference.urgent_kinds),
-            "urgent_languages": undelimited(preference.urgent_languages),
-            "urgent_sectors": list(preference.urgent_sectors.all()) if preference.pk else [],
-        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.models import Sector
-from notifications.models import Notification, NotificationPreference
+from notifications.models import Notification, NotificationPreference, undelimited
 
 
 def preference_of(user: User) -> NotificationPreference:
@@ -17,6 +17,18 @@ def preference_of(user: User) -> NotificationPreference:
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
         user=user
     )
+
+
+def preference_values(preference: NotificationPreference) -> dict[str, object]:
+    """A person's choices as plain values, for the form and the API alike."""
+    return {
+        "email_optional": preference.email_optional,
+        "sms": preference.sms,
+        "urgent_calls": preference.urgent_calls,
+        "urgent_kinds": undelimited(preference.urgent_kinds),
+        "urgent_languages": undelimited(preference.urgent_languages),
+        "urgent_sectors": list(preference.urgent_sectors.all()) if preference.pk else [],
+    }
 
 
 def unread_count(user: User) -> int:

@@ -14,19 +14,18 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.audit import audit
 from core.errors import DomainError
-from core.lifecycle import transition
 from core.models import Sector
 from core.pii import find_personal_data
 from notifications.channels.sms import sms_enabled
 from notifications.models import (
     Notification,
     NotificationPreference,
-    NotificationTransition,
     UrgentCall,
     delimited,
 )
 from notifications.registry import Channel, NotificationType, registry
 from notifications.selectors import preference_of, urgent_call_audience
+from notifications.transitions import notification_move
 
 Status = Notification.Status
 
@@ -206,20 +205,15 @@ def notification_resend(*, notification: Notification, by: User) -> Notification
     row = Notification.objects.select_for_update().get(pk=notification.pk)
     if row.status not in {Status.FAILED, Status.BOUNCED}:
         raise DomainError(_("Only a failed or bounced message can be sent again."))
-    transition(
-        instance=row,
-        to=Status.QUEUED,
-        table=Notification.TRANSITIONS,
-        log_model=NotificationTransition,
+    notification_move(
+        row,
+        Status.QUEUED,
         by=by,
         note="resent by staff",
-        locked=True,
-        fields={
-            "attempts_since": timezone.now(),  # a new window of attempts
-            "next_attempt_at": None,
-            "attempts": 0,
-            "claim": None,
-        },
+        attempts_since=timezone.now(),  # a new window of attempts
+        next_attempt_at=None,
+        attempts=0,
+        claim=None,
     )
     audit(actor=by, action="notifications.notification.resent", target=row)
     _enqueue_on_commit([row.pk])
@@ -234,16 +228,8 @@ def notification_record_delivery(*, provider_message_id: str, event: str) -> int
     rows = Notification.objects.select_for_update().filter(provider_message_id=provider_message_id)
     for row in rows:
         if target in Notification.TRANSITIONS.get(row.status, frozenset()):
-            field = "delivered_at" if target == Status.DELIVERED else "updated_at"
-            transition(
-                instance=row,
-                to=target,
-                table=Notification.TRANSITIONS,
-                log_model=NotificationTransition,
-                note=f"provider webhook: {event}",
-                locked=True,
-                fields={field: timezone.now()},
-            )
+            when = {"delivered_at": timezone.now()} if target == Status.DELIVERED else {}
+            notification_move(row, target, note=f"provider webhook: {event}", **when)
             moved += 1
     return moved
 

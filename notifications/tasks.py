@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.lifecycle import transition
 from entraide.celery import app
 from notifications.delivery import deliver
 from notifications.digest import digest_counts
-from notifications.models import Notification, NotificationTransition, UrgentCall
+from notifications.models import Notification, UrgentCall
 from notifications.selectors import stale_for_sweep, urgent_call_audience
+from notifications.transitions import notification_move
 
 logger = logging.getLogger(__name__)
 
@@ -63,24 +63,19 @@ def sweep(*, older_than: timedelta | None = None, limit: int = 5000) -> dict[str
                 continue
             if row.handed_over_at is not None:
                 # The provider took it; its worker died before writing it down.
-                transition(
-                    instance=row,
-                    to=Notification.Status.SENT,
-                    table=Notification.TRANSITIONS,
-                    log_model=NotificationTransition,
+                notification_move(
+                    row,
+                    Notification.Status.SENT,
                     note="handed over to the provider before its worker stopped",
-                    locked=True,
-                    fields={"sent_at": row.handed_over_at, "claim": None},
+                    sent_at=row.handed_over_at,
+                    claim=None,
                 )
                 continue
-            transition(
-                instance=row,
-                to=Notification.Status.QUEUED,
-                table=Notification.TRANSITIONS,
-                log_model=NotificationTransition,
+            notification_move(
+                row,
+                Notification.Status.QUEUED,
                 note="abandoned by its worker; queued again by the sweep",
-                locked=True,
-                fields={"claim": None},
+                claim=None,
             )
             requeued.append(row.pk)
     enqueue_deliveries(requeued + queued)

@@ -64,11 +64,10 @@ def mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthenticatedRequest) -> HttpResponse:
-    preference = selectors.preference_of(request.user)
     form = PreferenceForm(
         request.POST or None,
         phone=request.user.phone,
-        initial=PreferenceForm.initial_from(preference),
+        initial=selectors.preference_values(selectors.preference_of(request.user)),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

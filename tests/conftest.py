@@ -62,6 +62,16 @@ def eager_tasks() -> Iterator[None]:
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _tasks_travel_only_in_service_tests(request: pytest.FixtureRequest) -> None:
+    """Only tests marked ``services`` or ``chaos`` send tasks through the broker to a
+    worker; every other test runs its tasks in-process, with or without REDIS_URL."""
+    if not (
+        request.node.get_closest_marker("services") or request.node.get_closest_marker("chaos")
+    ):
+        request.getfixturevalue("eager_tasks")
+
+
 @pytest.fixture
 def in_english() -> Iterator[None]:
     """Domain messages read in English, whatever the default language (French)."""
