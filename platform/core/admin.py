@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts import roles
-from core.models import AuditEntry, Sector
+from core.models import AuditEntry, Category, Sector
 
 
 class CoordinatorAdmin(admin.ModelAdmin):
@@ -50,3 +50,12 @@ class AuditEntryAdmin(CoordinatorAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Category)
+class CategoryAdmin(CoordinatorAdmin):
+    list_display = ["name", "kind", "parent", "code", "asks_size", "asks_best_before", "active"]
+    list_filter = ["kind", "active"]
+    list_editable = ["active"]
+    search_fields = ["name", "name_en", "code"]
+    prepopulated_fields = {"code": ["name"]}

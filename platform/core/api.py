@@ -1,7 +1,8 @@
+from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
-from core.models import Sector
+from core.models import Category, Sector
 
 
 class SectorSerializer(serializers.ModelSerializer):
@@ -17,3 +18,22 @@ class SectorViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SectorSerializer
     permission_classes = [AllowAny]
     pagination_class = None
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True, help_text="The name in the request's language.")
+
+    class Meta:
+        model = Category
+        fields = ["id", "kind", "code", "parent", "label", "asks_size", "asks_best_before"]
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The tree of goods and skills that offers and needs choose from. Public."""
+
+    queryset = Category.objects.active()
+    serializer_class = CategorySerializer
+    permission_classes = [AllowAny]
+    pagination_class = None
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_fields = ["kind"]

@@ -94,3 +94,66 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("The audit log is append-only.")
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def active(self) -> CategoryQuerySet:
+        return self.filter(active=True)
+
+    def of_kind(self, kind: str) -> CategoryQuerySet:
+        return self.filter(kind=kind)
+
+
+class Category(models.Model):
+    """One entry of the configurable tree of goods and skills (DESIGN.md §2), shared by
+    offers and needs so that both speak of the same things. Coordinators edit it in the
+    admin; the labels are kept in each site language because they are data, not code."""
+
+    kind = models.CharField(
+        _("kind of help"),
+        max_length=20,
+        choices=[
+            ("donation", _("Goods")),
+            ("skill", _("Time and skills")),
+        ],
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name in French"), max_length=120)
+    name_en = models.CharField(_("name in English"), max_length=120, blank=True)
+    name_ar = models.CharField(_("name in Arabic"), max_length=120, blank=True)
+    name_uk = models.CharField(_("name in Ukrainian"), max_length=120, blank=True)
+    asks_size = models.BooleanField(
+        _("asks for sizes"), default=False, help_text=_("Clothing and shoes.")
+    )
+    asks_best_before = models.BooleanField(
+        _("asks for a best-before date"), default=False, help_text=_("Food.")
+    )
+    position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
+    active = models.BooleanField(_("offered in forms"), default=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "position", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language, French when that one is not filled in."""
+        from django.utils.translation import get_language
+
+        language = (get_language() or "fr").split("-")[0]
+        translated = getattr(self, f"name_{language}", "") if language != "fr" else ""
+        return translated or self.name

@@ -40,3 +40,13 @@ SPOKEN_LANGUAGES: list[tuple[str, Any]] = [
     ("wo", _("Wolof")),
     ("ln", _("Lingala")),
 ]
+
+
+class HouseholdType(models.TextChoices):
+    """Who a housing offer welcomes and who a need is for (counts and types, never people)."""
+
+    SINGLE_ADULT = "single_adult", _("Single adult")
+    WOMAN_ALONE = "woman_alone", _("Woman alone")
+    COUPLE = "couple", _("Couple without children")
+    FAMILY = "family", _("Family with children")
+    MINOR = "minor", _("Unaccompanied minor (through an accredited association only)")

@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenView
-from core.api import SectorViewSet
+from core.api import CategoryViewSet, SectorViewSet
 from notifications.api import (
     NotificationViewSet,
     PreferenceViewSet,
@@ -14,6 +14,7 @@ from notifications.api import (
 
 router = DefaultRouter()
 router.register("sectors", SectorViewSet, basename="sector")
+router.register("categories", CategoryViewSet, basename="category")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("notification-preferences", PreferenceViewSet, basename="notification-preferences")
 router.register("staff/notifications", StaffNotificationViewSet, basename="staff-notification")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 
 from accounts.models import Membership, Organisation, User
 from core.models import Sector
@@ -37,8 +40,19 @@ ACCOUNTS = [
 ]
 
 
+def _app_demo_loaders() -> list[Any]:
+    """Each domain app may bring its share of the demo in ``<app>/demo.py`` with a
+    ``load_demo(*, sectors, users, stdout)`` function; core imports no domain app, so it
+    finds them here, in the order of INSTALLED_APPS."""
+    loaders = []
+    for config in apps.get_app_configs():
+        if config.module is not None and module_has_submodule(config.module, "demo"):
+            loaders.append(import_module(f"{config.name}.demo").load_demo)
+    return loaders
+
+
 class Command(BaseCommand):
-    help = "Create the demo city (sectors, one account per role, organisations). Idempotent."
+    help = "Create the demo city: sectors, accounts, organisations, each app's data. Idempotent."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -47,6 +61,8 @@ class Command(BaseCommand):
             sectors = self._sectors()
             users = {email: self._account(email, name, role) for email, name, role, _ in ACCOUNTS}
             self._organisations(sectors, users)
+            for load_demo in _app_demo_loaders():
+                load_demo(sectors=sectors, users=users, stdout=self.stdout)
         self._print_logins()
 
     def _sectors(self) -> list[Sector]:
