@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OffersConfig(AppConfig):
+    name = "offers"
+    verbose_name = _("Offers")
+
+    def ready(self) -> None:
+        # Declares this app's notification types and digest section.
+        from offers import notifications  # noqa: F401

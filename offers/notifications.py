@@ -1,0 +1,73 @@
+"""The messages the offers app sends, and its line in the staff digest."""
+
+from django.utils.translation import gettext_lazy as _
+
+from notifications.digest import DigestSection, register_digest_section
+from notifications.registry import Audience, Channel, NotificationType, register
+from offers.models import Offer
+
+_EXAMPLE = {"offer_id": 1, "title": "Chambre pour une personne", "url": "/offres/1/"}
+
+OFFER_PUBLISHED = register(
+    NotificationType(
+        name="offers.offer_published",
+        label=_("Your offer is published"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context=_EXAMPLE,
+    )
+)
+OFFER_REJECTED = register(
+    NotificationType(
+        name="offers.offer_rejected",
+        label=_("Your offer was not accepted"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context=_EXAMPLE,
+    )
+)
+OFFER_INFORMATION_REQUESTED = register(
+    NotificationType(
+        name="offers.information_requested",
+        label=_("The city team has a question about your offer"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context=_EXAMPLE,
+    )
+)
+AVAILABILITY_REMINDER = register(
+    NotificationType(
+        name="offers.availability_reminder",
+        label=_("Is your offer still available?"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context={**_EXAMPLE, "url": "/offres/disponibilite/token/", "days": 14},
+    )
+)
+OFFER_EXPIRED = register(
+    NotificationType(
+        name="offers.offer_expired",
+        label=_("Your offer has expired"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context=_EXAMPLE,
+    )
+)
+TAKEOVER_INVITATION = register(
+    NotificationType(
+        name="offers.takeover_invitation",
+        label=_("Your offer taken by phone"),
+        channels=(Channel.EMAIL,),
+        audience=Audience.RESIDENTS,
+        example_context={**_EXAMPLE, "url": "/offres/reprendre/token/"},
+    )
+)
+
+register_digest_section(
+    DigestSection(
+        key="offers.pending",
+        label=_("Offers waiting for review"),
+        count=lambda: Offer.objects.pending().count(),
+        url="/equipe/offres/",
+    )
+)

@@ -1,0 +1,57 @@
+"""Reads on offers that are more than a QuerySet method."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from accounts.models import User
+from offers.models import Offer, normalise_phone
+
+DUPLICATES_SHOWN = 10
+
+
+def moderation_queue() -> list[Offer]:
+    """Pending offers, the longest-waiting first, with what the queue page shows."""
+    return list(
+        Offer.objects.pending().select_related("sector", "category").order_by("submitted_at", "id")
+    )
+
+
+def possible_duplicates(
+    *,
+    phone: str = "",
+    email: str = "",
+    street_address: str = "",
+    exclude: Offer | None = None,
+) -> list[Offer]:
+    """Open offers that may come from the same person: same phone, e-mail or address.
+
+    Phones are compared in their normalised form; residents type theirs freely in their
+    account, so those are narrowed by their last digits in SQL and compared in Python.
+    """
+    condition = Q()
+    email = email.strip()
+    if email:
+        condition |= Q(caller_email__iexact=email) | Q(owner__email__iexact=email)
+    digits = normalise_phone(phone)
+    if len(digits) >= 6:
+        condition |= Q(caller_phone=digits)
+        owners = [
+            user.pk
+            for user in User.objects.filter(phone__endswith=digits[-2:]).only("pk", "phone")
+            if normalise_phone(user.phone) == digits
+        ]
+        if owners:
+            condition |= Q(owner__in=owners)
+    address = " ".join(street_address.split())
+    if len(address) >= 5:
+        condition |= Q(street_address__iexact=address)
+    if not condition:
+        return []
+    found = Offer.objects.filter(condition).exclude(status=Offer.Status.CLOSED)
+    if exclude is not None:
+        # The offer itself, and its owner's other offers: known to be the same person.
+        found = found.exclude(pk=exclude.pk)
+        if exclude.owner_id is not None:
+            found = found.exclude(owner_id=exclude.owner_id)
+    return list(found.select_related("sector").order_by("-created_at")[:DUPLICATES_SHOWN])

@@ -1,0 +1,173 @@
+"""City staff's offer pages: the moderation queue, one offer's review, phone intake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+from core.http import AuthenticatedRequest
+from core.permissions import staff_required
+from core.vocabulary import HelpKind
+from offers import selectors, services
+from offers.forms import (
+    CallerForm,
+    HousingCheckForm,
+    KindForm,
+    QuestionForm,
+    RejectForm,
+    StaffOfferFilterForm,
+    offer_form_class,
+)
+from offers.models import HousingCheck, Offer
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    context = {"pending": selectors.moderation_queue(), "filters": StaffOfferFilterForm()}
+    return render(request, "offers/staff/queue.html", context)
+
+
+@staff_required
+def search(request: HttpRequest) -> HttpResponse:
+    form = StaffOfferFilterForm(request.GET or None)
+    offers = Offer.objects.for_lists().order_by("-created_at", "-id")
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            offers = offers.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["kind"]:
+            offers = offers.filter(kind=form.cleaned_data["kind"])
+        if form.cleaned_data["q"]:
+            offers = offers.filter(title__icontains=form.cleaned_data["q"])
+    page = Paginator(offers, 50).get_page(request.GET.get("page"))
+    return render(request, "offers/staff/search.html", {"filters": form, "page": page})
+
+
+def _review_context(offer: Offer, **extra: Any) -> dict[str, Any]:
+    checks = {check.step: check for check in offer.housing_checks.select_related("done_by")}
+    return {
+        "offer": offer,
+        "steps": [
+            {"code": code, "label": label, "check": checks.get(code)}
+            for code, label in HousingCheck.Step.choices
+        ],
+        "missing_checks": services.missing_housing_checks(offer),
+        "check_form": HousingCheckForm(),
+        "reject_form": RejectForm(),
+        "question_form": QuestionForm(),
+        "history": offer.transitions.select_related("by").order_by("-at", "-id")[:20],
+        "duplicates": selectors.possible_duplicates(
+            phone=offer.contact_phone,
+            email=offer.contact_email,
+            street_address=offer.street_address,
+            exclude=offer,
+        ),
+        **extra,
+    }
+
+
+def _offer(pk: int) -> Offer:
+    return get_object_or_404(Offer.objects.select_related("sector", "category", "owner"), pk=pk)
+
+
+@staff_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "offers/staff/detail.html", _review_context(_offer(pk)))
+
+
+@staff_required
+@require_POST
+def reveal_contact(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Shown in this response only (never stored in the session), after an audit entry."""
+    offer = _offer(pk)
+    contact = services.offer_contact_reveal(offer=offer, by=request.user)
+    return render(request, "offers/staff/detail.html", _review_context(offer, contact=contact))
+
+
+@staff_required
+@require_POST
+def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpResponse:
+    offer = _offer(pk)
+    if decision == "approve":
+        services.offer_approve(offer=offer, by=request.user)
+        messages.success(request, _("The offer is published and its owner told."))
+        return redirect("offers-staff:queue")
+    forms_by_decision = {"reject": RejectForm, "ask": QuestionForm, "check": HousingCheckForm}
+    if decision not in forms_by_decision:
+        raise Http404
+    form = forms_by_decision[decision](request.POST)
+    if not form.is_valid():
+        context = _review_context(offer, **{f"{_form_name(decision)}": form})
+        return render(request, "offers/staff/detail.html", context, status=400)
+    if decision == "reject":
+        services.offer_reject(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The offer is refused and its owner told why."))
+        return redirect("offers-staff:queue")
+    if decision == "ask":
+        services.offer_request_information(
+            offer=offer, by=request.user, question=form.cleaned_data["question"]
+        )
+        messages.success(request, _("Your question is sent; the offer waits for an answer."))
+        return redirect("offers-staff:queue")
+    services.housing_check_record(offer=offer, by=request.user, **form.cleaned_data)
+    messages.success(request, _("The check is recorded."))
+    return redirect("offers-staff:detail", pk=offer.pk)
+
+
+def _form_name(decision: str) -> str:
+    return {"reject": "reject_form", "ask": "question_form", "check": "check_form"}[decision]
+
+
+@staff_required
+def phone_intake(request: AuthenticatedRequest) -> HttpResponse:
+    """An offer told on the phone by someone without an account, typed by staff."""
+    kind = request.GET.get("kind") or request.POST.get("kind")
+    if kind not in HelpKind.values:
+        kind_form = KindForm(request.GET or None)
+        return render(request, "offers/staff/phone_kind.html", {"form": kind_form})
+    assert kind is not None
+    form = offer_form_class(kind)(request.POST or None, instance=Offer(kind=kind))
+    caller = CallerForm(request.POST or None)
+    duplicates: list[Offer] = []
+    if request.method == "POST" and form.is_valid() and caller.is_valid():
+        duplicates = selectors.possible_duplicates(
+            phone=caller.cleaned_data["caller_phone"],
+            email=caller.cleaned_data["caller_email"],
+            street_address=form.cleaned_data.get("street_address", ""),
+        )
+        if not duplicates or caller.cleaned_data["not_a_duplicate"]:
+            try:
+                offer = services.offer_take_by_phone(
+                    by=request.user,
+                    kind=kind,
+                    data=form.content(),
+                    caller_name=caller.cleaned_data["caller_name"],
+                    caller_phone=caller.cleaned_data["caller_phone"],
+                    caller_email=caller.cleaned_data["caller_email"],
+                    consent=caller.cleaned_data["consent"],
+                )
+            except DomainError as error:
+                caller.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("The offer is saved and waits for review."))
+                return redirect("offers-staff:detail", pk=offer.pk)
+    context = {"form": form, "caller": caller, "kind": kind, "duplicates": duplicates}
+    return render(request, "offers/staff/phone_intake.html", context)
+
+
+@staff_required
+@require_GET
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """The live list of possible duplicates under the phone intake form (htmx)."""
+    found = selectors.possible_duplicates(
+        phone=request.GET.get("caller_phone", ""),
+        email=request.GET.get("caller_email", ""),
+        street_address=request.GET.get("street_address", ""),
+    )
+    return render(request, "offers/staff/_duplicates.html", {"duplicates": found})
