@@ -46,5 +46,13 @@ class OrganisationAdmin(CoordinatorAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "registration_number"]
     filter_horizontal = ["sectors"]
-    readonly_fields = ["verified_at", "verified_by", "created_at"]
+    # Verification and refusal go through the staff queue (audited, the applicants told).
+    readonly_fields = [
+        "verified_at",
+        "verified_by",
+        "applied_by",
+        "refused_at",
+        "refusal_reason",
+        "created_at",
+    ]
     inlines = [MembershipInline]

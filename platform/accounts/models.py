@@ -100,6 +100,12 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def verified(self) -> OrganisationQuerySet:
         return self.filter(verified_at__isnull=False)
 
+    def to_verify(self) -> OrganisationQuerySet:
+        """Applications waiting for a decision of city staff, oldest first."""
+        return self.filter(verified_at__isnull=True, refused_at__isnull=True).order_by(
+            "created_at", "id"
+        )
+
 
 class Organisation(models.Model):
     """An association or another body that declares needs on behalf of the people it helps."""
@@ -122,6 +128,34 @@ class Organisation(models.Model):
     sectors = models.ManyToManyField(
         "core.Sector", verbose_name=_("sectors served"), blank=True, related_name="organisations"
     )
+    description = models.TextField(
+        _("what it does"),
+        blank=True,
+        max_length=2000,
+        help_text=_("In a few lines: who you support and how. City staff read it to verify you."),
+    )
+    # The contact the other side of a confirmed match will see: private to city staff and
+    # to the organisation's members until then.
+    contact_name = models.CharField(
+        _("contact person"),
+        max_length=120,
+        blank=True,
+        help_text=_("Who answers for the organisation: a first name or a role is enough."),
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=32, blank=True, validators=[validate_phone]
+    )
+    applied_by = models.ForeignKey(
+        User,
+        verbose_name=_("applied through the account of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    refused_at = models.DateTimeField(_("refused on"), null=True, blank=True)
+    refusal_reason = models.TextField(_("reason for the refusal"), blank=True)
     verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
     verified_by = models.ForeignKey(
         User,
@@ -146,6 +180,10 @@ class Organisation(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_refused(self) -> bool:
+        return self.verified_at is None and self.refused_at is not None
 
     def clean(self) -> None:
         if self.registration_number:

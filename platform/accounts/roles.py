@@ -9,6 +9,7 @@ Views, API permissions and services ask these functions, never the fields direct
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 from accounts.models import Membership, Organisation, User
@@ -87,3 +88,44 @@ def roles_of(user: Any) -> frozenset[Role]:
     if is_coordinator(account):
         roles.add(Role.COORDINATOR)
     return frozenset(roles)
+
+
+def is_applicant_of(user: Any, organisation: Organisation) -> bool:
+    """A member of an organisation, verified or not: follows its application."""
+    account = _account(user)
+    return account is not None and account.memberships.filter(organisation=organisation).exists()
+
+
+def can_manage_members(user: Any, organisation: Organisation) -> bool:
+    """Invite and remove members: the organisation's admins, and city staff."""
+    return is_admin_of(user, organisation) or is_staff_member(user)
+
+
+def can_see_organisation(user: Any, organisation: Organisation) -> bool:
+    """An organisation's page, its contact and members: its own people and city staff."""
+    return is_staff_member(user) or is_applicant_of(user, organisation)
+
+
+def can_manage_needs_of(user: Any, organisation: Organisation | None) -> bool:
+    """Post and manage needs for ``organisation``: its members once it is verified, and
+    city staff (who also enter needs met at a counter, with no organisation)."""
+    if is_staff_member(user):
+        return True
+    return organisation is not None and is_member_of(user, organisation)
+
+
+def internal_reference_access(user: Any) -> Callable[[int | None], bool]:
+    """Who reads a need's internal reference, given the need's organisation id: the
+    association's own members only; for a need city staff met at a counter (no
+    organisation), city staff. One query, then a check per need (for lists)."""
+    organisation_ids = {membership.organisation_id for membership in active_memberships(user)}
+    staff = is_staff_member(user)
+
+    def readable(organisation_id: int | None) -> bool:
+        return staff if organisation_id is None else organisation_id in organisation_ids
+
+    return readable
+
+
+def can_see_internal_reference(user: Any, organisation: Organisation | None) -> bool:
+    return internal_reference_access(user)(organisation.pk if organisation else None)

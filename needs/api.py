@@ -1,0 +1,179 @@
+"""Needs in the API: the same scoping and the same services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import roles
+from accounts.models import Organisation
+from core.http import account
+from core.models import Category, Sector
+from core.vocabulary import SPOKEN_LANGUAGES, HouseholdType
+from needs import selectors, services
+from needs.models import Need
+
+
+class NeedSerializer(serializers.ModelSerializer):
+    """A need. ``internal_reference`` is present only for the need's own organisation."""
+
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.verified(), required=False, allow_null=True
+    )
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.active(), required=False, allow_null=True
+    )
+    sectors = serializers.PrimaryKeyRelatedField(
+        queryset=Sector.objects.all(), many=True, required=False
+    )
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(SPOKEN_LANGUAGES), required=False
+    )
+    housing_types = serializers.ListField(
+        child=serializers.ChoiceField(Need.HousingType.choices), required=False
+    )
+    household_type = serializers.ChoiceField(
+        [("", "—"), *HouseholdType.choices], required=False, allow_blank=True
+    )
+    note_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    internal_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
+
+    class Meta:
+        model = Need
+        fields = [
+            "id",
+            "kind",
+            "category",
+            "organisation",
+            "origin",
+            "status",
+            "urgency",
+            "adults",
+            "children",
+            "household_size",
+            "household_type",
+            "languages",
+            "step_free_access",
+            "accessibility",
+            "housing_types",
+            "quantity",
+            "sizes",
+            "wanted_from",
+            "wanted_until",
+            "sectors",
+            "max_distance_km",
+            "note",
+            "note_flags",
+            "internal_reference",
+            "created_at",
+            "updated_at",
+            "opened_at",
+        ]
+        read_only_fields = ["status", "household_size", "created_at", "updated_at", "opened_at"]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | QuerySet):
+            fields["kind"].read_only = True
+            fields["organisation"].read_only = True
+            fields["origin"].read_only = True
+        return fields
+
+    def to_representation(self, need: Need) -> dict[str, Any]:
+        data = super().to_representation(need)
+        readable = self.context.get("reference_readable")
+        if readable is None or not readable(need.organisation_id):
+            data.pop("internal_reference", None)
+        return data
+
+
+class NeedFilter(filters.FilterSet):
+    class Meta:
+        model = Need
+        fields = ["kind", "category", "status", "urgency", "organisation"]
+
+
+class NeedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Needs: an association member sees the needs of their organisations, city staff all.
+
+    Creating one makes a draft; ``publish`` opens it. City staff create needs for an
+    organisation (``origin=staff_for_association``) or met at a counter (``counter``).
+    """
+
+    serializer_class = NeedSerializer
+    filterset_class = NeedFilter
+    ordering = "-id"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Need]:
+        if getattr(self, "swagger_fake_view", False):
+            return Need.objects.none()
+        return selectors.needs_visible_to(self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False):
+            context["reference_readable"] = roles.internal_reference_access(self.request.user)
+        return context
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Need]) -> None:
+        data = dict(serializer.validated_data)
+        sectors = data.pop("sectors", [])
+        serializer.instance = services.need_create(
+            by=account(self.request),
+            kind=data.pop("kind"),
+            organisation=data.pop("organisation", None),
+            origin=data.pop("origin", Need.Origin.ASSOCIATION),
+            sectors=sectors,
+            **data,
+        )
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Need]) -> None:
+        data = dict(serializer.validated_data)
+        sectors = data.pop("sectors", None)
+        assert serializer.instance is not None
+        serializer.instance = services.need_update(
+            need=serializer.instance, by=account(self.request), sectors=sectors, **data
+        )
+
+    def _act(self, service: Any) -> Response:
+        need = service(need=self.get_object(), by=account(self.request))
+        return Response(self.get_serializer(need).data)
+
+    @extend_schema(request=None, responses=NeedSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(services.need_publish)
+
+    @extend_schema(request=None, responses=NeedSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(services.need_close)
+
+    @extend_schema(request=None, responses=NeedSerializer)
+    @action(detail=True, methods=["post"])
+    def fulfil(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(services.need_mark_fulfilled)
+
+    @extend_schema(request=None, responses=NeedSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(services.need_cancel)
+
+    @extend_schema(request=None, responses=NeedSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(services.need_reopen)

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from core.models import Sector
+from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
+from needs.models import Need
+from needs.selectors import categories_for
+
+KIND_HELP = {
+    HelpKind.HOUSING: _("A bed, a room, a dwelling or a few emergency nights."),
+    HelpKind.DONATION: _("Clothing, bedding, furniture, food, a bike..."),
+    HelpKind.SKILL: _("Interpreting, French lessons, accompaniment, school support..."),
+}
+
+
+class KindForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What is needed?"), choices=HelpKind.choices, widget=forms.RadioSelect
+    )
+
+
+class StaffIntakeForm(KindForm):
+    origin = forms.ChoiceField(
+        label=_("For whom?"),
+        choices=[
+            (Need.Origin.STAFF_FOR_ASSOCIATION, _("For an association (by phone or e-mail)")),
+            (Need.Origin.COUNTER, _("For a person met at a counter")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Association"),
+        queryset=Organisation.objects.verified(),
+        required=False,
+        help_text=_("Only for a need entered for an association."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("origin") == Need.Origin.STAFF_FOR_ASSOCIATION and not data.get("organisation"):
+            self.add_error("organisation", _("Choose the association."))
+        if data.get("origin") == Need.Origin.COUNTER:
+            data["organisation"] = None
+        return data
+
+
+class NeedForm(forms.ModelForm):
+    """Step 2: the details of a need, fields depending on its kind."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken"),
+        choices=SPOKEN_LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    housing_types = forms.MultipleChoiceField(
+        label=_("Housing that fits"),
+        choices=Need.HousingType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Preferred districts"),
+        queryset=Sector.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Choose none if anywhere in the city fits."),
+    )
+
+    KIND_FIELDS = {
+        HelpKind.HOUSING: ["housing_types"],
+        HelpKind.DONATION: ["category", "quantity", "sizes"],
+        HelpKind.SKILL: ["category"],
+    }
+
+    class Meta:
+        model = Need
+        fields = [
+            "urgency",
+            "category",
+            "quantity",
+            "sizes",
+            "housing_types",
+            "adults",
+            "children",
+            "household_type",
+            "languages",
+            "step_free_access",
+            "accessibility",
+            "wanted_from",
+            "wanted_until",
+            "sectors",
+            "max_distance_km",
+            "note",
+            "internal_reference",
+        ]
+        widgets = {
+            "urgency": forms.RadioSelect,
+            "household_type": forms.RadioSelect,
+            "wanted_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "wanted_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, kind: str, show_reference: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        for other_kind, names in self.KIND_FIELDS.items():
+            if other_kind != kind:
+                for name in names:
+                    if name not in self.KIND_FIELDS[HelpKind(kind)]:
+                        self.fields.pop(name, None)
+        if not show_reference:
+            self.fields.pop("internal_reference")
+        self.fields["urgency"].choices = Need.Urgency.choices  # type: ignore[attr-defined]
+        household: Any = self.fields["household_type"]
+        if kind == HelpKind.HOUSING:
+            household.choices = HouseholdType.choices
+            household.required = True
+            self.fields["housing_types"].required = True
+        else:
+            household.choices = [("", _("Not relevant")), *HouseholdType.choices]
+        if "category" in self.fields:
+            category = self.fields["category"]
+            category.queryset = categories_for(kind)  # type: ignore[attr-defined]
+            category.required = True
+            category.label = _("Which skill?") if kind == HelpKind.SKILL else _("What?")
+        if kind == HelpKind.SKILL:
+            self.fields["adults"].label = _("Adults concerned")
+            self.fields["children"].label = _("Children concerned")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("wanted_from"), data.get("wanted_until")
+        if start and end and end < start:
+            self.add_error("wanted_until", _("The end date comes before the start date."))
+        if (data.get("adults") or 0) + (data.get("children") or 0) < 1:
+            self.add_error("adults", _("A need concerns at least one person."))
+        return data
+
+
+class NeedFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("State"), choices=[("", _("All states")), *Need.Status.choices], required=False
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=[("", _("All urgencies")), *Need.Urgency.choices],
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of help"), choices=[("", _("All kinds")), *HelpKind.choices], required=False
+    )
+
+
+class StaffNeedFilterForm(NeedFilterForm):
+    flagged = forms.BooleanField(label=_("Only notes to clean"), required=False)
+
+
+class CleanNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=2000,
+        help_text=_("Remove names, phone numbers, e-mails, dates of birth and document numbers."),
+    )

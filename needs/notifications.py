@@ -1,0 +1,24 @@
+"""What the needs app adds to the staff's daily digest."""
+
+from django.utils.translation import gettext_lazy as _
+
+from needs.models import Need
+from needs.selectors import open_critical_count
+from notifications.digest import DigestSection, register_digest_section
+
+register_digest_section(
+    DigestSection(
+        key="needs.open_critical",
+        label=_("Critical needs still open (within 48 hours)"),
+        count=open_critical_count,
+        url="/equipe/besoins/?urgency=critical&status=open",
+    )
+)
+register_digest_section(
+    DigestSection(
+        key="needs.notes_to_clean",
+        label=_("Need notes that seem to hold personal details"),
+        count=lambda: Need.objects.flagged().count(),
+        url="/equipe/besoins/?flagged=1",
+    )
+)

@@ -1,0 +1,251 @@
+"""Every write on needs: create, update, publish, close, fulfil, cancel, clean a note.
+
+Pages and the API call these; the rules (who may, which state, what is required for each
+kind) live here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.models import Organisation, User
+from core.audit import audit
+from core.errors import DomainError
+from core.lifecycle import transition
+from core.models import Sector
+from core.pii import personal_data_kinds
+from core.vocabulary import HelpKind
+from needs.models import Need, NeedTransition
+
+Status = Need.Status
+
+# The fields a writer may set; everything else (status, flags, origin) the services set.
+WRITABLE = (
+    "urgency",
+    "category",
+    "adults",
+    "children",
+    "household_type",
+    "languages",
+    "step_free_access",
+    "accessibility",
+    "housing_types",
+    "quantity",
+    "sizes",
+    "wanted_from",
+    "wanted_until",
+    "max_distance_km",
+    "note",
+    "internal_reference",
+)
+
+
+def note_flags(note: str) -> list[str]:
+    """The kinds of personal detail ``note`` seems to hold, sorted; never the text itself."""
+    return sorted(str(kind) for kind in personal_data_kinds(note))
+
+
+def _check_may_manage(by: User, organisation: Organisation | None) -> None:
+    if not roles.can_manage_needs_of(by, organisation):
+        raise DomainError(_("You cannot manage the needs of this organisation."), code="forbidden")
+
+
+def _check_consistent(need: Need) -> None:
+    """What each kind requires; the same message on a page and in the API."""
+    if need.kind in (HelpKind.DONATION, HelpKind.SKILL):
+        if need.category is None or need.category.kind != need.kind:
+            raise DomainError(_("Choose a category for this kind of help."), code="category")
+    elif need.category is not None:
+        raise DomainError(_("Housing needs have no category."), code="category")
+    if need.wanted_from and need.wanted_until and need.wanted_until < need.wanted_from:
+        raise DomainError(_("The end date comes before the start date."), code="dates")
+    if need.adults + need.children < 1:
+        raise DomainError(_("A need concerns at least one person."), code="household")
+    if (
+        need.kind == HelpKind.HOUSING
+        and need.children
+        and need.household_type
+        in (
+            "single_adult",
+            "woman_alone",
+            "couple",
+        )
+    ):
+        raise DomainError(
+            _("A household with children is a family: choose that household type."),
+            code="household",
+        )
+
+
+def _apply(need: Need, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(WRITABLE)
+    if unknown:
+        raise ValueError(f"Not writable: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(need, name, value)
+    if need.kind == HelpKind.HOUSING:
+        need.category = None
+    else:
+        need.housing_types = []
+    need.household_size = need.adults + need.children
+    need.note_flags = note_flags(need.note)
+
+
+@transaction.atomic
+def need_create(
+    *,
+    by: User,
+    kind: str,
+    organisation: Organisation | None,
+    origin: str = Need.Origin.ASSOCIATION,
+    sectors: Iterable[Sector] = (),
+    **data: Any,
+) -> Need:
+    """A draft need. Members post for their organisation; city staff for an organisation
+    (``staff_for_association``) or for someone met at a counter (``counter``, no organisation)."""
+    if origin == Need.Origin.ASSOCIATION:
+        if organisation is None or not roles.is_member_of(by, organisation):
+            raise DomainError(_("You cannot post needs for this organisation."), code="forbidden")
+    else:
+        if not roles.is_staff_member(by):
+            raise DomainError(
+                _("Only city staff enter needs on someone's behalf."), code="forbidden"
+            )
+        if origin == Need.Origin.COUNTER and organisation is not None:
+            organisation = None
+        if origin == Need.Origin.STAFF_FOR_ASSOCIATION and (
+            organisation is None or not organisation.is_verified
+        ):
+            raise DomainError(_("Choose a verified organisation."), code="organisation")
+    need = Need(kind=kind, organisation=organisation, origin=origin, created_by=by)
+    _apply(need, data)
+    _check_consistent(need)
+    need.save()
+    need.sectors.set(list(sectors))
+    audit(
+        actor=by,
+        action="needs.need.created",
+        target=need,
+        detail={"origin": origin, "note_flags": need.note_flags},
+    )
+    return need
+
+
+@transaction.atomic
+def need_update(
+    *, need: Need, by: User, sectors: Iterable[Sector] | None = None, **data: Any
+) -> Need:
+    _check_may_manage(by, need.organisation)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    if not need.is_editable:
+        raise DomainError(_("A need in this state can no longer be changed."), code="not_editable")
+    if not roles.can_see_internal_reference(by, need.organisation):
+        data.pop("internal_reference", None)  # staff never see it, so never overwrite it
+    _apply(need, data)
+    _check_consistent(need)
+    need.save()
+    if sectors is not None:
+        need.sectors.set(list(sectors))
+    member = need.organisation is not None and roles.is_member_of(by, need.organisation)
+    action = "needs.need.updated" if member else "needs.need.updated_by_staff"
+    audit(actor=by, action=action, target=need, detail={"note_flags": need.note_flags})
+    return need
+
+
+def _move(need: Need, to: str, by: User | None, note: str = "", **fields: Any) -> Need:
+    return transition(
+        instance=need,
+        to=to,
+        table=Need.TRANSITIONS,
+        log_model=NeedTransition,
+        by=by,
+        note=note,
+        fields=fields,
+    )
+
+
+@transaction.atomic
+def need_publish(*, need: Need, by: User) -> Need:
+    """Draft → open: the need counts on the public page and matching sees it."""
+    _check_may_manage(by, need.organisation)
+    if need.organisation is not None and not need.organisation.is_verified:
+        raise DomainError(_("The organisation is not verified yet."), code="not_verified")
+    _check_consistent(need)
+    need = _move(need, Status.OPEN, by, opened_at=timezone.now())
+    audit(actor=by, action="needs.need.published", target=need)
+    return need
+
+
+@transaction.atomic
+def need_close(*, need: Need, by: User, note: str = "") -> Need:
+    """The association no longer needs it (or it is done): closed for good."""
+    _check_may_manage(by, need.organisation)
+    target = Status.CANCELLED if need.status == Status.DRAFT else Status.CLOSED
+    need = _move(need, target, by, note=note)
+    audit(actor=by, action=f"needs.need.{target}", target=need)
+    return need
+
+
+@transaction.atomic
+def need_mark_fulfilled(*, need: Need, by: User, note: str = "") -> Need:
+    _check_may_manage(by, need.organisation)
+    need = _move(need, Status.FULFILLED, by, note=note)
+    audit(actor=by, action="needs.need.fulfilled", target=need)
+    return need
+
+
+@transaction.atomic
+def need_cancel(*, need: Need, by: User, note: str = "") -> Need:
+    _check_may_manage(by, need.organisation)
+    need = _move(need, Status.CANCELLED, by, note=note)
+    audit(actor=by, action="needs.need.cancelled", target=need)
+    return need
+
+
+@transaction.atomic
+def need_reopen(*, need: Need, by: User) -> Need:
+    """An expired need that is still needed goes back to open."""
+    _check_may_manage(by, need.organisation)
+    need = _move(need, Status.OPEN, by)
+    audit(actor=by, action="needs.need.reopened", target=need)
+    return need
+
+
+@transaction.atomic
+def need_expire(*, need: Need) -> Need:
+    """No longer wanted after its end date (the platform does it, not a person)."""
+    return _move(need, Status.EXPIRED, None, note="wanted_until passed")
+
+
+@transaction.atomic
+def need_record_matching(*, need: Need, to: str, by: User | None = None) -> Need:
+    """For the matching app: open ↔ partly matched ↔ matched as capacity is allocated."""
+    if to not in (Status.OPEN, Status.PARTLY_MATCHED, Status.MATCHED):
+        raise ValueError(to)
+    return _move(need, to, by)
+
+
+@transaction.atomic
+def need_clean_note(*, need: Need, by: User, note: str) -> Need:
+    """City staff rewrite a note that held personal details. Audited with the kinds of
+    detail before and after, never the text."""
+    if not roles.is_staff_member(by):
+        raise DomainError(_("Only city staff can clean a note."), code="forbidden")
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    before = list(need.note_flags)
+    need.note = note
+    need.note_flags = note_flags(note)
+    need.save(update_fields=["note", "note_flags", "updated_at"])
+    audit(
+        actor=by,
+        action="needs.note.cleaned",
+        target=need,
+        detail={"flags_before": before, "flags_after": need.note_flags},
+    )
+    return need

@@ -1,0 +1,306 @@
+"""Pages of needs: the public summary, an association's needs and the step-by-step form,
+and the staff's list, intake and note cleaning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import roles
+from accounts.models import Organisation
+from associations.selectors import acting_organisation
+from core.audit import audit
+from core.http import AuthenticatedRequest
+from core.permissions import staff_required
+from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
+from needs import selectors, services
+from needs.forms import (
+    KIND_HELP,
+    CleanNoteForm,
+    KindForm,
+    NeedFilterForm,
+    NeedForm,
+    StaffIntakeForm,
+    StaffNeedFilterForm,
+)
+from needs.models import Need, NeedQuerySet
+
+PAGE_SIZE = 20
+LANGUAGE_LABELS = dict(SPOKEN_LANGUAGES)
+STATUS_LABELS = dict(Need.Status.choices)
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    rows = selectors.public_summary()
+    totals = {
+        "critical": sum(r.critical for r in rows),
+        "high": sum(r.high for r in rows),
+        "all": sum(r.total for r in rows),
+    }
+    kinds = [(kind, label, [r for r in rows if r.kind == kind]) for kind, label in HelpKind.choices]
+    return render(request, "needs/public.html", {"kinds": kinds, "totals": totals})
+
+
+def _acting(request: AuthenticatedRequest) -> Organisation:
+    organisation = acting_organisation(request)
+    if organisation is None:
+        raise PermissionDenied
+    return organisation
+
+
+def _filtered(needs: NeedQuerySet, form: NeedFilterForm) -> NeedQuerySet:
+    if form.is_valid():
+        for name in ("status", "urgency", "kind"):
+            if form.cleaned_data.get(name):
+                needs = needs.filter(**{name: form.cleaned_data[name]})
+        if form.cleaned_data.get("flagged"):
+            needs = needs.flagged()
+    return needs
+
+
+def _page(request: HttpRequest, needs: QuerySet[Need]) -> Any:
+    page = Paginator(needs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    readable = roles.internal_reference_access(request.user)
+    for need in page:
+        need.show_reference = readable(need.organisation_id)  # type: ignore[attr-defined]
+    return page
+
+
+@login_required
+@require_GET
+def association_list(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = _acting(request)
+    form = NeedFilterForm(request.GET or None)
+    needs = _filtered(
+        selectors.needs_visible_to(request.user).filter(organisation=organisation), form
+    )
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "page": _page(request, needs),
+        "memberships": roles.active_memberships(request.user),
+    }
+    return render(request, "needs/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_kind(request: AuthenticatedRequest) -> HttpResponse:
+    organisation = _acting(request)
+    form = KindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return redirect("needs:create-details", kind=form.cleaned_data["kind"])
+    return render(
+        request,
+        "needs/create_kind.html",
+        {"form": form, "organisation": organisation, "kind_help": KIND_HELP},
+    )
+
+
+def _intake(request: AuthenticatedRequest) -> tuple[str, Organisation | None]:
+    """Who a need being created is for: the member's organisation, or what staff chose
+    at the intake step (``?origine=...&organisation=...``)."""
+    origin = request.GET.get("origine")
+    if origin is None:
+        return Need.Origin.ASSOCIATION, _acting(request)
+    if not roles.is_staff_member(request.user):
+        raise PermissionDenied
+    if origin == Need.Origin.COUNTER:
+        return origin, None
+    if origin == Need.Origin.STAFF_FOR_ASSOCIATION:
+        organisation = (
+            Organisation.objects.verified().filter(pk=request.GET.get("organisation") or 0).first()
+        )
+        if organisation is not None:
+            return origin, organisation
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
+    if kind not in HelpKind.values:
+        raise Http404
+    origin, organisation = _intake(request)
+    show_reference = roles.can_see_internal_reference(request.user, organisation)
+    form = NeedForm(request.POST or None, kind=kind, show_reference=show_reference)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        sectors = data.pop("sectors")
+        need = services.need_create(
+            by=request.user,
+            kind=kind,
+            organisation=organisation,
+            origin=origin,
+            sectors=sectors,
+            **data,
+        )
+        _warn_if_flagged(request, need)
+        return redirect("needs:detail", pk=need.pk)
+    context = {
+        "form": form,
+        "kind": HelpKind(kind),
+        "organisation": organisation,
+        "origin": origin,
+        "step": 2,
+    }
+    return render(request, "needs/form.html", context)
+
+
+def _warn_if_flagged(request: HttpRequest, need: Need) -> None:
+    if need.note_flags:
+        messages.warning(
+            request,
+            _(
+                "The note seems to hold personal details (%(kinds)s). Please remove them: "
+                "describe the need, not the person. City staff will check it."
+            )
+            % {"kinds": ", ".join(_flag_labels(need.note_flags))},
+        )
+
+
+def _flag_labels(flags: list[str]) -> list[str]:
+    from core.pii import PersonalDataKind
+
+    return [str(PersonalDataKind(flag).label) for flag in flags if flag in PersonalDataKind.values]
+
+
+def _visible_need(request: AuthenticatedRequest, pk: int) -> Need:
+    need = selectors.needs_visible_to(request.user).filter(pk=pk).first()
+    if need is None:
+        raise Http404
+    return need
+
+
+@login_required
+@require_GET
+def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    need = _visible_need(request, pk)
+    is_staff = roles.is_staff_member(request.user)
+    member = need.organisation is not None and roles.is_member_of(request.user, need.organisation)
+    if is_staff and need.note_flags and not member:
+        audit(actor=request.user, action="needs.note.viewed", target=need)
+    context = {
+        "need": need,
+        "show_reference": roles.can_see_internal_reference(request.user, need.organisation),
+        "flag_labels": _flag_labels(need.note_flags),
+        "is_staff": is_staff,
+        "languages_display": [str(LANGUAGE_LABELS.get(code, code)) for code in need.languages],
+        "history": [
+            (row.at, STATUS_LABELS.get(row.from_status), STATUS_LABELS.get(row.to_status))
+            for row in need.transitions.all()
+        ],
+        "allowed": Need.TRANSITIONS.get(need.status, set()),
+        "step": 3 if need.status == Need.Status.DRAFT else None,
+    }
+    return render(request, "needs/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    need = _visible_need(request, pk)
+    if not need.is_editable:
+        messages.error(request, _("A need in this state can no longer be changed."))
+        return redirect("needs:detail", pk=need.pk)
+    show_reference = roles.can_see_internal_reference(request.user, need.organisation)
+    form = NeedForm(
+        request.POST or None, instance=need, kind=need.kind, show_reference=show_reference
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        sectors = data.pop("sectors")
+        need = services.need_update(need=need, by=request.user, sectors=sectors, **data)
+        _warn_if_flagged(request, need)
+        messages.success(request, _("The need is saved."))
+        return redirect("needs:detail", pk=need.pk)
+    context = {
+        "form": form,
+        "kind": HelpKind(need.kind),
+        "organisation": need.organisation,
+        "origin": need.origin,
+        "need": need,
+        "step": 2 if need.status == Need.Status.DRAFT else None,
+    }
+    return render(request, "needs/form.html", context)
+
+
+ACTIONS = {
+    "publish": (services.need_publish, gettext_lazy("The need is published.")),
+    "close": (services.need_close, gettext_lazy("The need is closed.")),
+    "fulfil": (
+        services.need_mark_fulfilled,
+        gettext_lazy("The need is marked as fulfilled. Thank you."),
+    ),
+    "cancel": (services.need_cancel, gettext_lazy("The need is cancelled.")),
+    "reopen": (services.need_reopen, gettext_lazy("The need is open again.")),
+}
+
+
+@login_required
+@require_POST
+def act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    need = _visible_need(request, pk)
+    service, done = ACTIONS[action]
+    service(need=need, by=request.user)
+    messages.success(request, str(done))
+    return redirect("needs:detail", pk=need.pk)
+
+
+@staff_required
+@require_GET
+def staff_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = StaffNeedFilterForm(request.GET or None)
+    needs = _filtered(selectors.needs_visible_to(request.user), form)
+    return render(request, "needs/staff/list.html", {"form": form, "page": _page(request, needs)})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_intake(request: AuthenticatedRequest) -> HttpResponse:
+    form = StaffIntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        url = reverse("needs:create-details", kwargs={"kind": data["kind"]})
+        query = f"?origine={data['origin']}"
+        if data.get("organisation"):
+            query += f"&organisation={data['organisation'].pk}"
+        return redirect(url + query)
+    return render(request, "needs/staff/intake.html", {"form": form, "kind_help": KIND_HELP})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_clean_note(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    need = get_object_or_404(Need.objects.select_related("organisation", "category"), pk=pk)
+    form = CleanNoteForm(request.POST or None, initial={"note": need.note})
+    if request.method == "POST" and form.is_valid():
+        need = services.need_clean_note(need=need, by=request.user, note=form.cleaned_data["note"])
+        if need.note_flags:
+            messages.warning(
+                request, _("The note is saved, but it still seems to hold personal details.")
+            )
+        else:
+            messages.success(request, _("The note is clean."))
+        return redirect("needs:detail", pk=need.pk)
+    if request.method == "GET":
+        audit(actor=request.user, action="needs.note.viewed", target=need)
+    return render(
+        request,
+        "needs/staff/clean_note.html",
+        {"need": need, "form": form, "flag_labels": _flag_labels(need.note_flags)},
+    )

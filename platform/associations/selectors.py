@@ -1,0 +1,61 @@
+"""Reads of association onboarding, and which organisation a member acts for."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+
+from accounts import roles
+from accounts.models import Membership, Organisation
+
+ACTING_FOR = "associations.acting_for"
+
+
+def acting_organisation(request: HttpRequest) -> Organisation | None:
+    """The verified organisation the signed-in member acts for on this device: the one
+    they chose, or their first one. ``None`` for someone who is no member."""
+    memberships = roles.active_memberships(request.user)
+    if not memberships:
+        return None
+    chosen = request.session.get(ACTING_FOR)
+    for membership in memberships:
+        if membership.organisation_id == chosen:
+            return membership.organisation
+    return memberships[0].organisation
+
+
+def choose_acting_organisation(request: HttpRequest, organisation: Organisation) -> bool:
+    """Remember the choice on this device if the person may act for ``organisation``."""
+    if not roles.is_member_of(request.user, organisation):
+        return False
+    request.session[ACTING_FOR] = organisation.pk
+    return True
+
+
+def memberships_of(user: object) -> QuerySet[Membership]:
+    """Every organisation someone belongs to, verified or not, for their own page."""
+    return (
+        Membership.objects.filter(user=user)  # type: ignore[misc]
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def verification_queue() -> QuerySet[Organisation]:
+    return Organisation.objects.to_verify().prefetch_related("sectors")
+
+
+def organisation_members(organisation: Organisation) -> QuerySet[Membership]:
+    return organisation.memberships.select_related("user").order_by("-role", "user__email")
+
+
+def organisations_visible_to(user: object) -> QuerySet[Organisation]:
+    """Staff see every organisation; anyone else only the ones they belong to."""
+    organisations = Organisation.objects.prefetch_related(Prefetch("sectors")).order_by(
+        "name", "id"
+    )
+    if roles.is_staff_member(user):
+        return organisations
+    if not getattr(user, "is_authenticated", False):
+        return organisations.none()
+    return organisations.filter(memberships__user=user)  # type: ignore[misc]

@@ -1,0 +1,228 @@
+"""Writes of association onboarding: apply, verify or refuse, invite, accept, remove."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.models import Membership, Organisation, User
+from accounts.validators import normalise_registration_number
+from associations.models import Invitation
+from core.audit import audit
+from core.errors import DomainError
+from core.models import Sector
+from notifications.services import notify
+
+
+@transaction.atomic
+def organisation_apply(
+    *,
+    by: User,
+    name: str,
+    kind: str,
+    description: str,
+    contact_name: str,
+    contact_email: str,
+    contact_phone: str = "",
+    registration_number: str = "",
+    sectors: Iterable[Sector] = (),
+) -> Organisation:
+    """An organisation asks to join; the person applying becomes its first admin."""
+    organisation = Organisation.objects.create(
+        name=name.strip(),
+        kind=kind,
+        description=description,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        registration_number=normalise_registration_number(registration_number),
+        applied_by=by,
+    )
+    organisation.sectors.set(list(sectors))
+    Membership.objects.create(user=by, organisation=organisation, role=Membership.Role.ADMIN)
+    audit(actor=by, action="associations.organisation.applied", target=organisation)
+    return organisation
+
+
+def _locked(organisation: Organisation) -> Organisation:
+    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+
+
+def _admins(organisation: Organisation) -> list[User]:
+    return [
+        membership.user
+        for membership in organisation.memberships.select_related("user").filter(
+            role=Membership.Role.ADMIN, user__is_active=True
+        )
+    ]
+
+
+@transaction.atomic
+def organisation_verify(*, organisation: Organisation, by: User) -> Organisation:
+    """City staff verify an application: its members may now post needs."""
+    if not roles.is_staff_member(by):
+        raise DomainError(_("Only city staff can verify an organisation."), code="forbidden")
+    organisation = _locked(organisation)
+    if organisation.is_verified:
+        raise DomainError(_("This organisation is already verified."), code="already_verified")
+    organisation.verified_at = timezone.now()
+    organisation.verified_by = by
+    organisation.refused_at = None
+    organisation.save(update_fields=["verified_at", "verified_by", "refused_at"])
+    audit(actor=by, action="associations.organisation.verified", target=organisation)
+    url = reverse("associations:detail", args=[organisation.pk])
+    for admin in _admins(organisation):
+        notify(
+            type="associations.organisation_verified",
+            key=f"associations.organisation_verified:{organisation.pk}:{admin.pk}",
+            recipient=admin,
+            context={"organisation": organisation.name, "url": url},
+        )
+    return organisation
+
+
+@transaction.atomic
+def organisation_refuse(*, organisation: Organisation, by: User, reason: str) -> Organisation:
+    """City staff turn an application down, with a reason the applicants read."""
+    if not roles.is_staff_member(by):
+        raise DomainError(_("Only city staff can refuse an organisation."), code="forbidden")
+    if not reason.strip():
+        raise DomainError(_("Say why, so that the applicants can answer."), code="reason_required")
+    organisation = _locked(organisation)
+    if organisation.is_verified:
+        raise DomainError(_("This organisation is already verified."), code="already_verified")
+    if organisation.refused_at is not None:
+        raise DomainError(_("This application was already refused."), code="already_refused")
+    organisation.refused_at = timezone.now()
+    organisation.refusal_reason = reason.strip()
+    organisation.save(update_fields=["refused_at", "refusal_reason"])
+    audit(actor=by, action="associations.organisation.refused", target=organisation)
+    url = reverse("associations:detail", args=[organisation.pk])
+    for admin in _admins(organisation):
+        notify(
+            type="associations.organisation_refused",
+            key=f"associations.organisation_refused:{organisation.pk}:{admin.pk}:"
+            f"{organisation.refused_at.timestamp():.0f}",
+            recipient=admin,
+            context={
+                "organisation": organisation.name,
+                "reason": organisation.refusal_reason,
+                "url": url,
+            },
+        )
+    return organisation
+
+
+@transaction.atomic
+def organisation_reapply(*, organisation: Organisation, by: User) -> Organisation:
+    """After a refusal, an admin sends the application back to the queue."""
+    organisation = _locked(organisation)
+    if (
+        not roles.is_applicant_of(by, organisation)
+        or not organisation.memberships.filter(user=by, role=Membership.Role.ADMIN).exists()
+    ):
+        raise DomainError(_("Only the organisation's admins can apply again."), code="forbidden")
+    if not organisation.is_refused:
+        raise DomainError(_("This application is not refused."), code="not_refused")
+    organisation.refused_at = None
+    organisation.save(update_fields=["refused_at"])
+    audit(actor=by, action="associations.organisation.reapplied", target=organisation)
+    return organisation
+
+
+@transaction.atomic
+def invitation_create(
+    *, organisation: Organisation, by: User, email: str, role: str = Membership.Role.MEMBER
+) -> Invitation:
+    """An admin invites someone by e-mail; inviting the same address again renews the link."""
+    if not roles.can_manage_members(by, organisation):
+        raise DomainError(_("Only the organisation's admins can invite members."), code="forbidden")
+    if not organisation.is_verified:
+        raise DomainError(
+            _("You can invite members once city staff have verified the organisation."),
+            code="not_verified",
+        )
+    email = email.strip().lower()
+    if organisation.memberships.filter(user__email__iexact=email).exists():
+        raise DomainError(_("This person is already a member."), code="already_member")
+    organisation.invitations.pending().filter(email__iexact=email).update(revoked_at=timezone.now())
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email, role=role, invited_by=by
+    )
+    audit(actor=by, action="associations.invitation.sent", target=invitation)
+    notify(
+        type="associations.invitation",
+        key=f"associations.invitation:{invitation.pk}",
+        address=email,
+        language=by.preferred_language,
+        context={
+            "organisation": organisation.name,
+            "url": reverse("associations:invitation", args=[invitation.token]),
+        },
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invited person, signed in with the invited address, joins the organisation."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise DomainError(
+            _("This invitation is no longer valid. Ask the organisation for a new one."),
+            code="invitation_invalid",
+        )
+    if user.email.lower() != invitation.email.lower():
+        raise DomainError(
+            _("This invitation was sent to another e-mail address. Sign in with that address."),
+            code="wrong_address",
+        )
+    membership, _created = Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit(actor=user, action="associations.invitation.accepted", target=invitation)
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    if not roles.can_manage_members(by, invitation.organisation):
+        raise DomainError(
+            _("Only the organisation's admins can withdraw an invitation."), code="forbidden"
+        )
+    if not invitation.is_pending:
+        raise DomainError(_("This invitation is no longer pending."), code="invitation_invalid")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit(actor=by, action="associations.invitation.revoked", target=invitation)
+    return invitation
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """An admin (or staff) removes a member; anyone may leave. The last admin stays."""
+    organisation = membership.organisation
+    leaving = membership.user_id == by.pk
+    if not leaving and not roles.can_manage_members(by, organisation):
+        raise DomainError(_("Only the organisation's admins can remove members."), code="forbidden")
+    admins = organisation.memberships.select_for_update().filter(role=Membership.Role.ADMIN)
+    if membership.role == Membership.Role.ADMIN and admins.count() <= 1:
+        raise DomainError(
+            _("An organisation keeps at least one admin: name another admin first."),
+            code="last_admin",
+        )
+    audit(
+        actor=by,
+        action="associations.membership.removed",
+        target=organisation,
+        detail={"user": membership.user_id, "left": leaving},
+    )
+    membership.delete()
