@@ -1,0 +1,53 @@
+"""Who sees which match: the one place for these rules (DESIGN.md §1, §5).
+
+A resident sees the proposals made on their offers; an association member sees those made
+on their organisations' needs; staff see all. Suggestions are staff-only until proposed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404
+
+from accounts import roles
+from matching.models import Match, MatchQuerySet
+from matching.services import side_of
+
+
+def _organisation_ids(user: Any) -> list[int]:
+    return [membership.organisation_id for membership in roles.active_memberships(user)]
+
+
+def matches_of(user: Any) -> MatchQuerySet:
+    """The matches ``user`` is a side of (never suggestions)."""
+    if not getattr(user, "is_authenticated", False):
+        return Match.objects.none()
+    sides = Q(offer__owner=user) | Q(need__organisation_id__in=_organisation_ids(user))
+    if roles.is_staff_member(user):
+        sides |= Q(need__organisation__isnull=True)  # staff answer for counter needs
+    return (
+        Match.objects.filter(sides)
+        .exclude(status=Match.Status.SUGGESTED)
+        .order_by("-updated_at", "-id")
+    )
+
+
+def visible_matches(user: Any) -> MatchQuerySet:
+    if roles.is_staff_member(user):
+        return Match.objects.all()
+    return matches_of(user)
+
+
+def side_match_or_404(user: Any, pk: int) -> tuple[Match, str]:
+    match = (
+        matches_of(user)
+        .select_related("offer__sector", "offer__category", "need__organisation", "need__category")
+        .filter(pk=pk)
+        .first()
+    )
+    side = side_of(user, match) if match is not None else None
+    if match is None or side is None:
+        raise Http404
+    return match, side

@@ -1,0 +1,141 @@
+"""The city-wide batch run: every open need against every published offer at once.
+
+Facts are read with plain value queries (no model instances: a surge city has half a
+million offers), candidates come from the vectorised index (the same constraints and
+scores as the pure engine), OR-Tools assigns them, and the result is written as
+suggestions for staff to review; suggestions of earlier runs that were not proposed are
+replaced.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from matching import retrieval
+from matching.engine import batch as engine_batch
+from matching.engine.facts import NeedFacts, OfferFacts
+from matching.engine.vectorised import OfferIndex
+from matching.models import BatchRun, Match
+from needs.models import Need
+from offers.models import Offer
+
+_OFFER_COLUMNS = (
+    "pk", "kind", "category_id", "housing_type", "capacity", "households_at_once", "quantity",
+    "household_types", "available_from", "available_until", "min_stay_nights",
+    "max_stay_nights", "step_free_access", "pets_at_home", "languages", "sector_id",
+    "last_confirmed_at", "published_at", "created_at",
+)  # fmt: skip
+_NEED_COLUMNS = (
+    "pk", "kind", "category_id", "housing_types", "household_size", "household_type",
+    "quantity", "step_free_access", "languages", "wanted_from", "wanted_until",
+    "max_distance_km", "urgency", "opened_at", "created_at", "organisation_id",
+)  # fmt: skip
+
+
+def _totals(field: str, statuses: tuple[str, ...], aggregate: Any) -> dict[int, int]:
+    rows = Match.objects.filter(status__in=statuses).values(field).annotate(total=aggregate)
+    return {row[field]: row["total"] for row in rows}
+
+
+def _units(kind: str, households: int | None, quantity: int | None, capacity: int | None) -> int:
+    if kind == "housing":
+        return households or 1
+    return (quantity or 0) if kind == "donation" else (capacity or 1)
+
+
+def offer_facts_in_bulk() -> Iterator[OfferFacts]:
+    """Facts of every published offer with units left, read column by column."""
+    held = _totals("offer_id", Match.HOLDING, Sum("units"))
+    pending = _totals("offer_id", Match.AWAITING_ANSWER, Count("pk"))
+    sectors = retrieval._sectors()
+    rows = Offer.objects.published().values_list(*_OFFER_COLUMNS)
+    for row in rows.iterator(chunk_size=5000):
+        (pk, kind, category, housing_type, capacity, households, quantity, household_types,
+         start, end, min_stay, max_stay, step_free, pets, languages, sector, confirmed,
+         published, created) = row  # fmt: skip
+        units = _units(kind, households, quantity, capacity) - held.get(pk, 0)
+        if units < 1:
+            continue
+        latitude, longitude = sectors.get(sector, (0.0, 0.0))
+        yield OfferFacts(
+            id=pk, kind=kind, category_ids=retrieval._ancestors(category),
+            housing_type=housing_type, beds=capacity or 0, households_at_once=households or 1,
+            units=units, household_types=frozenset(household_types), available_from=start,
+            available_until=end, min_stay_nights=min_stay, max_stay_nights=max_stay,
+            step_free=step_free, pets=pets, languages=frozenset(languages), sector_id=sector,
+            latitude=latitude, longitude=longitude,
+            waiting_since=confirmed or published or created,
+            pending_proposals=pending.get(pk, 0),
+        )  # fmt: skip
+
+
+def need_facts_in_bulk() -> Iterator[NeedFacts]:
+    """Facts of every open need with units still to find."""
+    held = _totals("need_id", Match.HOLDING, Sum("units"))
+    preferred: dict[int, list[int]] = defaultdict(list)
+    for need_id, sector_id in Need.sectors.through.objects.values_list("need_id", "sector_id"):
+        preferred[need_id].append(sector_id)
+    served: dict[int, list[int]] = defaultdict(list)
+    through = Need.organisation.field.related_model.sectors.through  # type: ignore[attr-defined]
+    for organisation_id, sector_id in through.objects.values_list("organisation_id", "sector_id"):
+        served[organisation_id].append(sector_id)
+    for row in Need.objects.active().values_list(*_NEED_COLUMNS).iterator(chunk_size=5000):
+        (pk, kind, category, housing_types, size, household_type, quantity, step_free,
+         languages, start, end, max_km, urgency, opened, created, organisation) = row  # fmt: skip
+        units = (quantity if kind == "donation" else 1) - held.get(pk, 0)
+        if units < 1:
+            continue
+        sectors = frozenset(preferred.get(pk, ()))
+        latitude, longitude = retrieval._centroid(sectors or served.get(organisation, ()))
+        yield NeedFacts(
+            id=pk, kind=kind, category_id=category, housing_types=frozenset(housing_types),
+            household_size=size, household_type=household_type, units=units,
+            step_free=step_free, no_pets=False, languages=frozenset(languages),
+            wanted_from=start, wanted_until=end, sector_ids=sectors, latitude=latitude,
+            longitude=longitude, max_distance_km=max_km, urgency=urgency,
+            opened_at=opened or created,
+        )  # fmt: skip
+
+
+def batch_run(*, started_by_id: int | None = None, now: datetime | None = None) -> BatchRun:
+    """Run the assignment and store its result as suggestions (nothing is proposed)."""
+    started = time.perf_counter()
+    today = (now or timezone.now()).date()
+    needs, offers = list(need_facts_in_bulk()), list(offer_facts_in_bulk())
+    # Each need's best candidates, then a second round for the needs left short among
+    # the offers not used up: the best offers top everyone's list (engine.batch).
+    assignment, _edges = engine_batch.assign_in_rounds(
+        OfferIndex.build(offers), needs, offers, k=settings.ENTRAIDE_MATCHING_BATCH_CANDIDATES,
+        weights=retrieval.weights(), today=today, rounds=2,
+    )  # fmt: skip
+    with transaction.atomic():
+        run = BatchRun.objects.create(
+            started_by_id=started_by_id, needs_considered=len(needs),
+            offers_considered=len(offers), suggestions=len(assignment.allocations),
+            critical_covered=assignment.critical_needs_covered,
+            total_score=assignment.total_score,
+        )  # fmt: skip
+        Match.objects.filter(status=Match.Status.SUGGESTED).delete()
+        # A pair already proposed holds its own units; the run's share for it stays unsaid.
+        live = set(
+            Match.objects.filter(status__in=Match.HOLDING).values_list("need_id", "offer_id")
+        )
+        Match.objects.bulk_create(
+            Match(need_id=a.need_id, offer_id=a.offer_id, units=a.units, score=a.score,
+                  batch=run, status=Match.Status.SUGGESTED)
+            for a in assignment.allocations
+            if (a.need_id, a.offer_id) not in live
+        )  # fmt: skip
+        run.finished_at = timezone.now()
+        run.seconds = time.perf_counter() - started
+        run.save(update_fields=["finished_at", "seconds"])
+    return run

@@ -1,0 +1,108 @@
+"""The hard constraints of matching: the single place where each one is written.
+
+``violations(need, offer)`` names every rule a pair breaks; an empty tuple means the pair
+is compatible. Each rule is one small predicate (True = satisfied) in ``RULES``; the
+vectorised path (``vectorised.py``) applies the same rules as NumPy masks and a test
+checks that both agree on random instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matching.engine.facts import HOUSING, NeedFacts, OfferFacts
+from matching.engine.geo import haversine_km
+
+Rule = Callable[[NeedFacts, OfferFacts], bool]
+
+
+def same_kind(need: NeedFacts, offer: OfferFacts) -> bool:
+    return need.kind == offer.kind
+
+
+def category_fits(need: NeedFacts, offer: OfferFacts) -> bool:
+    # A "clothing" need accepts a "children's clothing" offer: the need's category is the
+    # offer's or one of its ancestors. No category on the need: anything of that kind.
+    if need.kind == HOUSING or need.category_id is None:
+        return True
+    return need.category_id in offer.category_ids
+
+
+def enough_beds(need: NeedFacts, offer: OfferFacts) -> bool:
+    return need.kind != HOUSING or offer.beds_per_household >= need.household_size
+
+
+def household_type_welcome(need: NeedFacts, offer: OfferFacts) -> bool:
+    # A women-only room ({"woman_alone"}) never goes to a "single_adult"; a need without
+    # a household type fits no housing offer, since nobody can say it is welcome.
+    return need.kind != HOUSING or need.household_type in offer.household_types
+
+
+def housing_type_wanted(need: NeedFacts, offer: OfferFacts) -> bool:
+    if need.kind != HOUSING or not need.housing_types:
+        return True
+    return offer.housing_type in need.housing_types
+
+
+def step_free_if_needed(need: NeedFacts, offer: OfferFacts) -> bool:
+    return need.kind != HOUSING or not need.step_free or offer.step_free
+
+
+def no_pets_if_needed(need: NeedFacts, offer: OfferFacts) -> bool:
+    return not (need.no_pets and offer.pets)
+
+
+def dates_overlap(need: NeedFacts, offer: OfferFacts) -> bool:
+    # None is open-ended on that side, so only two known dates can make periods disjoint.
+    if offer.available_until and need.wanted_from and offer.available_until < need.wanted_from:
+        return False
+    return not (
+        need.wanted_until and offer.available_from and need.wanted_until < offer.available_from
+    )
+
+
+def stay_length_fits(need: NeedFacts, offer: OfferFacts) -> bool:
+    """The wanted stay (known only when the need gives both dates) fits the host's
+    shortest and longest stay."""
+    if need.wanted_from is None or need.wanted_until is None:
+        return True
+    nights = (need.wanted_until - need.wanted_from).days
+    too_short = offer.min_stay_nights is not None and nights < offer.min_stay_nights
+    too_long = offer.max_stay_nights is not None and nights > offer.max_stay_nights
+    return not (too_short or too_long)
+
+
+def within_distance(need: NeedFacts, offer: OfferFacts) -> bool:
+    # Without a location the need has no point to measure from: the limit cannot apply.
+    if need.max_distance_km is None or need.latitude is None or need.longitude is None:
+        return True
+    km = haversine_km(need.latitude, need.longitude, offer.latitude, offer.longitude)
+    return km <= need.max_distance_km
+
+
+def has_units(need: NeedFacts, offer: OfferFacts) -> bool:
+    return need.units >= 1 and offer.units >= 1
+
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("kind", same_kind),
+    ("category", category_fits),
+    ("beds", enough_beds),
+    ("household_type", household_type_welcome),
+    ("housing_type", housing_type_wanted),
+    ("step_free", step_free_if_needed),
+    ("pets", no_pets_if_needed),
+    ("dates", dates_overlap),
+    ("stay_length", stay_length_fits),
+    ("distance", within_distance),
+    ("units", has_units),
+)
+
+
+def violations(need: NeedFacts, offer: OfferFacts) -> tuple[str, ...]:
+    """The names of the rules the pair breaks, in ``RULES`` order; empty if compatible."""
+    return tuple(name for name, rule in RULES if not rule(need, offer))
+
+
+def compatible(need: NeedFacts, offer: OfferFacts) -> bool:
+    return all(rule(need, offer) for _name, rule in RULES)

@@ -1,0 +1,217 @@
+"""A match (mise en relation) links one need and one offer with the units it takes
+(DESIGN.md §4): a household for housing, a quantity of goods, a person for a skill."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.lifecycle import TransitionLog
+from needs.models import Need
+from offers.models import Offer
+
+
+class MatchQuerySet(models.QuerySet["Match"]):
+    def live(self) -> MatchQuerySet:
+        """Matches that hold units of their offer and need: proposed, accepted, confirmed."""
+        return self.filter(status__in=Match.HOLDING)
+
+    def for_resident(self, user: object) -> MatchQuerySet:
+        return self.filter(offer__owner=user).exclude(status=Match.Status.SUGGESTED)
+
+    def for_organisations(self, organisation_ids: list[int]) -> MatchQuerySet:
+        return self.filter(need__organisation_id__in=organisation_ids).exclude(
+            status=Match.Status.SUGGESTED
+        )
+
+
+class Match(models.Model):
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", _("Suggested")
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED_BY_RESIDENT = "accepted_by_resident", _("Accepted by the resident")
+        ACCEPTED_BY_ASSOCIATION = "accepted_by_association", _("Accepted by the association")
+        CONFIRMED = "confirmed", _("Confirmed")
+        COMPLETED = "completed", _("Completed")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    S = Status
+    TRANSITIONS: dict[str, set[str]] = {
+        S.SUGGESTED: {S.PROPOSED, S.CANCELLED},
+        S.PROPOSED: {
+            S.ACCEPTED_BY_RESIDENT,
+            S.ACCEPTED_BY_ASSOCIATION,
+            S.DECLINED,
+            S.CANCELLED,
+            S.EXPIRED,
+        },
+        S.ACCEPTED_BY_RESIDENT: {S.CONFIRMED, S.DECLINED, S.CANCELLED, S.EXPIRED},
+        S.ACCEPTED_BY_ASSOCIATION: {S.CONFIRMED, S.DECLINED, S.CANCELLED, S.EXPIRED},
+        S.CONFIRMED: {S.COMPLETED, S.CANCELLED},
+        S.COMPLETED: set(),
+        S.DECLINED: set(),
+        S.CANCELLED: set(),
+        S.EXPIRED: set(),
+    }
+    HOLDING = (S.PROPOSED, S.ACCEPTED_BY_RESIDENT, S.ACCEPTED_BY_ASSOCIATION, S.CONFIRMED)
+    AWAITING_ANSWER = (S.PROPOSED, S.ACCEPTED_BY_RESIDENT, S.ACCEPTED_BY_ASSOCIATION)
+    CONTACT_VISIBLE = (S.CONFIRMED, S.COMPLETED)
+
+    class Side(models.TextChoices):
+        RESIDENT = "resident", _("The resident")
+        ASSOCIATION = "association", _("The association")
+        STAFF = "staff", _("City staff")
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="matches")
+    units = models.PositiveIntegerField(
+        _("units"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Households for housing, a quantity for goods, people for a skill."),
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.SUGGESTED
+    )
+    score = models.FloatField(_("score"), default=0)
+    # The score's criteria when it was computed, so that staff and both sides read why.
+    criteria = models.JSONField(_("why this match"), default=list, blank=True)
+    batch = models.ForeignKey(
+        "matching.BatchRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    proposed_at = models.DateTimeField(_("proposed at"), null=True, blank=True)
+    answer_due = models.DateTimeField(_("answer expected by"), null=True, blank=True)
+    resident_accepted_at = models.DateTimeField(null=True, blank=True)
+    association_accepted_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    declined_by = models.CharField(
+        _("declined by"), max_length=20, choices=Side.choices, blank=True
+    )
+    decline_reason = models.TextField(_("reason"), blank=True, max_length=1000)
+
+    objects = MatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        indexes = [
+            models.Index(fields=["status", "answer_due"], name="match_status_due"),
+            models.Index(fields=["offer", "status"], name="match_offer_status"),
+            models.Index(fields=["need", "status"], name="match_need_status"),
+        ]
+        constraints = [
+            # One live pairing of the same need and offer at a time.
+            models.UniqueConstraint(
+                fields=["need", "offer"],
+                condition=Q(
+                    status__in=[
+                        "suggested",
+                        "proposed",
+                        "accepted_by_resident",
+                        "accepted_by_association",
+                        "confirmed",
+                    ]
+                ),
+                name="one_live_match_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need} ↔ {self.offer}"
+
+    @property
+    def awaiting_answer(self) -> bool:
+        return self.status in self.AWAITING_ANSWER
+
+    @property
+    def contact_visible(self) -> bool:
+        return self.status in self.CONTACT_VISIBLE
+
+
+class MatchTransition(TransitionLog):
+    subject = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="transitions")
+
+    @property
+    def from_label(self) -> str:
+        return str(Match.Status(self.from_status).label) if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(Match.Status(self.to_status).label)
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("match status change")
+        verbose_name_plural = _("match status changes")
+
+
+class BatchRun(models.Model):
+    """One city-wide assignment run: its suggestions are matches in ``suggested``."""
+
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    needs_considered = models.PositiveIntegerField(default=0)
+    offers_considered = models.PositiveIntegerField(default=0)
+    suggestions = models.PositiveIntegerField(default=0)
+    critical_covered = models.PositiveIntegerField(default=0)
+    total_score = models.FloatField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("batch run")
+        verbose_name_plural = _("batch runs")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CheckIn(models.Model):
+    """A "how is it going?" question to one side of a housing match, after a week and a
+    month; a bad answer alerts staff."""
+
+    class Answer(models.TextChoices):
+        GOOD = "good", _("It is going well")
+        DIFFICULT = "difficult", _("It is difficult")
+        ENDED = "ended", _("It has ended")
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="check_ins")
+    side = models.CharField(max_length=20, choices=Match.Side.choices)
+    due_on = models.DateField(_("due on"))
+    round = models.CharField(
+        max_length=10, choices=[("week", _("one week")), ("month", _("one month"))]
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=20, choices=Answer.choices, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["match", "side", "round"], name="one_check_in"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.match_id} {self.side} {self.round}"

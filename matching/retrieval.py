@@ -1,0 +1,356 @@
+"""From the database to the engine: what offers and needs can give or want, their facts,
+and the SQL that narrows the candidates before the pure scorer ranks them.
+
+Retrieval applies the hard constraints that indexes serve well (kind, category, status,
+date overlap, beds, step-free access, housing type, districts within the distance); the
+engine re-checks every constraint on the facts, so a looser SQL filter can cost time but
+never a wrong suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.models import Category, Sector
+from core.vocabulary import HelpKind
+from matching.engine.constraints import violations
+from matching.engine.explain import explain
+from matching.engine.facts import NeedFacts, OfferFacts
+from matching.engine.geo import haversine_km
+from matching.engine.scoring import Criterion, Score, Weights, score
+from matching.models import Match
+from needs.models import Need
+from offers.models import Offer
+
+# How many offers (or needs) the SQL step hands to the scorer at most, nearest districts
+# and longest-waiting offers first; the bench measures what this costs in recall.
+RETRIEVAL_LIMIT = 1000
+
+
+def offer_units(offer: Offer) -> int:
+    """What an offer can give in all: households at once, a quantity, or people."""
+    if offer.kind == HelpKind.HOUSING:
+        return offer.households_at_once or 1
+    if offer.kind == HelpKind.DONATION:
+        return offer.quantity or 0
+    return offer.capacity or 1
+
+
+def need_units(need: Need) -> int:
+    """What a need asks for in all: one household, a quantity of goods, or one person."""
+    return need.quantity if need.kind == HelpKind.DONATION else 1
+
+
+def weights() -> Weights:
+    return Weights.from_mapping(settings.ENTRAIDE_MATCHING_WEIGHTS)
+
+
+# --- Reference data, small and read on every call: cached per process ----------------
+
+
+@lru_cache(maxsize=1)
+def _sectors() -> dict[int, tuple[float, float]]:
+    return {
+        pk: (float(lat), float(lon))
+        for pk, lat, lon in Sector.objects.values_list(
+            "pk", "centroid_latitude", "centroid_longitude"
+        )
+    }
+
+
+@lru_cache(maxsize=1)
+def _category_parents() -> dict[int, int | None]:
+    return dict(Category.objects.values_list("pk", "parent_id"))
+
+
+def clear_caches() -> None:
+    """After a coordinator edits sectors or categories (and between tests)."""
+    _sectors.cache_clear()
+    _category_parents.cache_clear()
+
+
+def _ancestors(category_id: int | None) -> frozenset[int]:
+    parents, found = _category_parents(), set()
+    while category_id is not None and category_id not in found:
+        found.add(category_id)
+        category_id = parents.get(category_id)
+    return frozenset(found)
+
+
+def _descendants(category_id: int) -> list[int]:
+    return [pk for pk in _category_parents() if category_id in _ancestors(pk)]
+
+
+def _centroid(sector_ids: Iterable[int]) -> tuple[float | None, float | None]:
+    points = [_sectors()[pk] for pk in sector_ids if pk in _sectors()]
+    if not points:
+        return None, None
+    return (
+        sum(lat for lat, _lon in points) / len(points),
+        sum(lon for _lat, lon in points) / len(points),
+    )
+
+
+# --- Facts ---------------------------------------------------------------------------
+
+
+def _held() -> Subquery:
+    live = Match.objects.filter(offer=OuterRef("pk"), status__in=Match.HOLDING)
+    return Subquery(
+        live.values("offer").annotate(total=Sum("units")).values("total")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _pending() -> Subquery:
+    waiting = Match.objects.filter(offer=OuterRef("pk"), status__in=Match.AWAITING_ANSWER)
+    return Subquery(
+        waiting.values("offer").annotate(total=Count("pk")).values("total")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def with_load(offers: QuerySet[Offer]) -> QuerySet[Offer]:
+    """Offers annotated with the units their live matches hold and their open proposals."""
+    return offers.annotate(
+        held_units=Coalesce(_held(), Value(0)), pending_count=Coalesce(_pending(), Value(0))
+    )
+
+
+def offer_facts(offer: Offer) -> OfferFacts:
+    """Facts of an offer; annotate it with :func:`with_load` first, or it counts as free."""
+    latitude, longitude = _sectors().get(offer.sector_id, (0.0, 0.0))
+    return OfferFacts(
+        id=offer.pk,
+        kind=offer.kind,
+        category_ids=_ancestors(offer.category_id),
+        housing_type=offer.housing_type,
+        beds=offer.capacity or 0,
+        households_at_once=offer.households_at_once or 1,
+        units=max(offer_units(offer) - getattr(offer, "held_units", 0), 0),
+        household_types=frozenset(offer.household_types),
+        available_from=offer.available_from,
+        available_until=offer.available_until,
+        min_stay_nights=offer.min_stay_nights,
+        max_stay_nights=offer.max_stay_nights,
+        step_free=offer.step_free_access,
+        pets=offer.pets_at_home,
+        languages=frozenset(offer.languages),
+        sector_id=offer.sector_id,
+        latitude=latitude,
+        longitude=longitude,
+        waiting_since=offer.last_confirmed_at or offer.published_at or offer.created_at,
+        pending_proposals=getattr(offer, "pending_count", 0),
+    )
+
+
+def need_facts(need: Need, *, sector_ids: Iterable[int] | None = None) -> NeedFacts:
+    sectors = frozenset(sector_ids if sector_ids is not None else _need_sector_ids(need))
+    latitude, longitude = _centroid(sectors or _organisation_sector_ids(need))
+    return NeedFacts(
+        id=need.pk,
+        kind=need.kind,
+        category_id=need.category_id,
+        housing_types=frozenset(need.housing_types),
+        household_size=need.household_size,
+        household_type=need.household_type,
+        units=need_units(need) - _held_for_need(need),
+        step_free=need.step_free_access,
+        no_pets=False,  # said in free text ("accessibility") only, for staff to read
+        languages=frozenset(need.languages),
+        wanted_from=need.wanted_from,
+        wanted_until=need.wanted_until,
+        sector_ids=sectors,
+        latitude=latitude,
+        longitude=longitude,
+        max_distance_km=need.max_distance_km,
+        urgency=need.urgency,
+        opened_at=need.opened_at or need.created_at,
+    )
+
+
+def _need_sector_ids(need: Need) -> list[int]:
+    return [sector.pk for sector in need.sectors.all()]
+
+
+def _organisation_sector_ids(need: Need) -> list[int]:
+    if need.organisation_id is None:
+        return []
+    return list(need.organisation.sectors.values_list("pk", flat=True))  # type: ignore[union-attr]
+
+
+def _held_for_need(need: Need) -> int:
+    live = Match.objects.filter(need=need, status__in=Match.HOLDING)
+    return live.aggregate(total=Sum("units"))["total"] or 0
+
+
+# --- Retrieval -----------------------------------------------------------------------
+
+
+def _reachable_sectors(facts: NeedFacts) -> list[int] | None:
+    """Districts within the need's maximum distance, or None when any district will do."""
+    if facts.max_distance_km is None or facts.latitude is None or facts.longitude is None:
+        return None
+    return [
+        pk
+        for pk, (lat, lon) in _sectors().items()
+        if haversine_km(facts.latitude, facts.longitude, lat, lon) <= facts.max_distance_km
+    ]
+
+
+def _nearest_first(facts: NeedFacts) -> list[int]:
+    if facts.latitude is None or facts.longitude is None:
+        return list(_sectors())
+    here = (facts.latitude, facts.longitude)
+    return sorted(_sectors(), key=lambda pk: haversine_km(*here, *_sectors()[pk]))
+
+
+def candidate_offers(need: Need, facts: NeedFacts) -> QuerySet[Offer]:
+    """Published offers that pass the indexed hard constraints, nearest districts first."""
+    offers = Offer.objects.published().filter(kind=need.kind)
+    if need.kind != HelpKind.HOUSING and need.category_id is not None:
+        offers = offers.filter(category_id__in=_descendants(need.category_id))
+    if need.kind == HelpKind.HOUSING:
+        offers = offers.filter(capacity__gte=need.household_size)
+        if need.housing_types:
+            offers = offers.filter(housing_type__in=need.housing_types)
+        if need.step_free_access:
+            offers = offers.filter(step_free_access=True)
+    if need.wanted_until:
+        offers = offers.filter(
+            Q(available_from__isnull=True) | Q(available_from__lte=need.wanted_until)
+        )
+    start = need.wanted_from or timezone.localdate()
+    offers = offers.filter(Q(available_until__isnull=True) | Q(available_until__gte=start))
+    return offers
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    subject: Any  # the Offer suggested for a need, or the Need suggested for an offer
+    total: float
+    scored: Score
+
+    @property
+    def criteria(self) -> list[dict[str, Any]]:
+        """The criteria as stored with a match (codes and figures, any language)."""
+        return [
+            {"name": c.name, "points": round(c.points, 2), "max_points": c.max_points,
+             "reason": c.reason, "params": c.params}
+            for c in self.scored.criteria
+        ]  # fmt: skip
+
+    @property
+    def reasons(self) -> list[str]:
+        return [explain(criterion) for criterion in self.scored.criteria]
+
+
+def stored_reasons(criteria: list[dict[str, Any]]) -> list[str]:
+    return [explain(Criterion(**criterion)) for criterion in criteria]
+
+
+def _ranked(pairs: list[tuple[Any, Score]], limit: int) -> list[Suggestion]:
+    pairs.sort(key=lambda pair: (-pair[1].total, pair[0].pk))
+    return [Suggestion(subject, scored.total, scored) for subject, scored in pairs[:limit]]
+
+
+def nearest_candidates(need: Need, facts: NeedFacts, limit: int) -> list[Offer]:
+    """Up to ``limit`` candidate offers, district by district from the nearest, the
+    longest-waiting first within a district: each step is one indexed query."""
+    found: list[Offer] = []
+    offers = with_load(candidate_offers(need, facts)).select_related("sector")
+    reachable = _reachable_sectors(facts)
+    for sector_id in _nearest_first(facts):
+        if reachable is not None and sector_id not in reachable:
+            continue
+        found += offers.filter(sector_id=sector_id).order_by("last_confirmed_at", "id")[
+            : limit - len(found)
+        ]
+        if len(found) >= limit:
+            break
+    return found
+
+
+def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestion]:
+    """The best offers for one need, each with why: retrieval, then the pure scorer."""
+    limit = limit or settings.ENTRAIDE_MATCHING_SUGGESTIONS
+    facts = need_facts(need)
+    if facts.units < 1:
+        return []
+    today, chosen = timezone.localdate(), weights()
+    pairs = []
+    for offer in nearest_candidates(need, facts, RETRIEVAL_LIMIT):
+        offer_side = offer_facts(offer)
+        if not violations(facts, offer_side):
+            pairs.append((offer, score(facts, offer_side, weights=chosen, today=today)))
+    return _ranked(pairs, limit)
+
+
+def suggestions_for_offer(offer: Offer, limit: int | None = None) -> list[Suggestion]:
+    """The needs one offer could serve best."""
+    limit = limit or settings.ENTRAIDE_MATCHING_SUGGESTIONS
+    loaded = with_load(Offer.objects.filter(pk=offer.pk)).select_related("sector").first()
+    if loaded is None:
+        return []
+    offer_side = offer_facts(loaded)
+    needs = Need.objects.active().filter(kind=offer.kind).select_related("organisation")
+    needs = needs.prefetch_related("sectors", "organisation__sectors")
+    if offer.kind == HelpKind.HOUSING:
+        needs = needs.filter(household_size__lte=offer.capacity or 0)
+    else:
+        needs = needs.filter(Q(category__isnull=True) | Q(category_id__in=offer_side.category_ids))
+    today, chosen = timezone.localdate(), weights()
+    pairs = []
+    for need in needs.order_by("opened_at", "id")[:RETRIEVAL_LIMIT]:
+        need_side = need_facts(need)
+        if not violations(need_side, offer_side):
+            pairs.append((need, score(need_side, offer_side, weights=chosen, today=today)))
+    return _ranked(pairs, limit)
+
+
+def scored_pair(need: Need, offer: Offer) -> Suggestion | None:
+    """The score of one pair, or None if it breaks a hard constraint."""
+    loaded = with_load(Offer.objects.filter(pk=offer.pk)).first()
+    if loaded is None:
+        return None
+    need_side, offer_side = need_facts(need), offer_facts(loaded)
+    if violations(need_side, offer_side):
+        return None
+    scored = score(need_side, offer_side, weights=weights(), today=timezone.localdate())
+    return Suggestion(offer, scored.total, scored)
+
+
+_RULE_LABELS = {
+    "kind": gettext_lazy("not the same kind of help"),
+    "category": gettext_lazy("not the category asked for"),
+    "beds": gettext_lazy("not enough beds"),
+    "household_type": gettext_lazy("this household is not one the host welcomes"),
+    "housing_type": gettext_lazy("not the type of housing asked for"),
+    "step_free": gettext_lazy("no step-free access"),
+    "pets": gettext_lazy("pets at home"),
+    "dates": gettext_lazy("the dates do not overlap"),
+    "stay_length": gettext_lazy("the stay lengths do not fit"),
+    "distance": gettext_lazy("too far"),
+    "units": gettext_lazy("nothing left to give"),
+}
+
+
+def pair_problems(need: Need, offer: Offer) -> list[str]:
+    """Why a pair cannot be proposed, in the reader's language (empty if it can)."""
+    if offer.status != Offer.Status.PUBLISHED:
+        return [_("the offer is not published")]
+    if need.status not in Need.ACTIVE:
+        return [_("the need is not open")]
+    loaded = with_load(Offer.objects.filter(pk=offer.pk)).first()
+    broken = violations(need_facts(need), offer_facts(loaded or offer))
+    return [str(_RULE_LABELS[name]) for name in broken]

@@ -1,0 +1,21 @@
+from typing import Any
+
+from celery import shared_task
+
+
+@shared_task(name="matching.run_batch")
+def run_batch(started_by: int | None = None) -> dict[str, Any]:
+    """A city-wide assignment run; its results are suggestions for staff to review."""
+    from matching.batch import batch_run
+
+    run = batch_run(started_by_id=started_by)
+    return {"run": run.pk, "suggestions": run.suggestions, "seconds": run.seconds}
+
+
+@shared_task(name="matching.housekeeping")
+def housekeeping() -> dict[str, int]:
+    """Hourly: expire unanswered proposals, send the follow-up check-ins that are due."""
+    from matching.follow_up import check_ins_send_due
+    from matching.services import matches_expire_unanswered
+
+    return {"expired": matches_expire_unanswered(), "check_ins": check_ins_send_due()}

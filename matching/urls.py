@@ -1,0 +1,30 @@
+from django.urls import path
+
+from matching import staff_views, views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("<int:pk>/", views.proposal, name="proposal"),
+    path("<int:pk>/<str:decision>/", views.answer, name="answer"),
+    path("suivi/<str:token>/", views.check_in, name="check-in"),
+]
+
+staff_urlpatterns = (
+    [
+        path("mises-en-relation/", staff_views.workbench, name="workbench"),
+        path("mises-en-relation/lancer/", staff_views.run_batch, name="run-batch"),
+        path("mises-en-relation/proposer/", staff_views.propose, name="propose"),
+        path(
+            "mises-en-relation/proposer-selection/",
+            staff_views.propose_selected,
+            name="propose-selected",
+        ),
+        path("mises-en-relation/besoin/<int:pk>/", staff_views.need, name="need"),
+        path("mises-en-relation/offre/<int:pk>/", staff_views.offer, name="offer"),
+        path("mises-en-relation/<int:pk>/", staff_views.match, name="match"),
+        path("mises-en-relation/<int:pk>/annuler/", staff_views.cancel, name="cancel"),
+    ],
+    "matching-staff",
+)

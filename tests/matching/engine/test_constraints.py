@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+
+from matching.engine.constraints import RULES, compatible, violations
+from matching.engine.facts import DONATION, NeedFacts, OfferFacts
+from tests.matching.engine.facts_builders import (
+    ENGINE,
+    SECTORS,
+    TODAY,
+    need,
+    needs,
+    offer,
+    offers,
+)
+
+
+def test_a_compatible_pair_has_no_violation() -> None:
+    assert violations(need(), offer()) == ()
+
+
+def test_a_family_of_five_never_gets_a_room_for_two() -> None:
+    family = need(household_size=5, household_type="family")
+    assert violations(family, offer(beds=2)) == ("beds",)
+
+
+def test_an_offer_hosting_two_households_at_once_counts_each_households_share_of_beds() -> None:
+    couple = need(household_size=2, household_type="couple")
+    assert compatible(couple, offer(beds=4, households_at_once=2, units=2))
+    assert violations(couple, offer(beds=3, households_at_once=2, units=2)) == ("beds",)
+
+
+def test_a_women_only_room_never_goes_to_a_single_man() -> None:
+    women_only = offer(household_types=frozenset({"woman_alone"}))
+    assert violations(need(household_type="single_adult"), women_only) == ("household_type",)
+    assert compatible(need(household_type="woman_alone"), women_only)
+
+
+def test_a_need_without_household_type_gets_no_housing() -> None:
+    assert violations(need(household_type=""), offer()) == ("household_type",)
+
+
+def test_a_clothing_need_accepts_childrens_clothing_but_not_the_reverse() -> None:
+    clothing, childrens = 1, 2
+    childrens_offer = offer(kind=DONATION, category_ids=frozenset({clothing, childrens}))
+    generic_offer = offer(kind=DONATION, category_ids=frozenset({clothing}))
+    assert compatible(need(kind=DONATION, category_id=clothing), childrens_offer)
+    assert violations(need(kind=DONATION, category_id=childrens), generic_offer) == ("category",)
+
+
+def test_kinds_must_match() -> None:
+    assert "kind" in violations(need(kind=DONATION, category_id=1), offer())
+
+
+def test_the_housing_type_must_be_one_the_need_lists() -> None:
+    wants_dwelling = need(housing_types=frozenset({"dwelling"}))
+    assert violations(wants_dwelling, offer(housing_type="room")) == ("housing_type",)
+    assert compatible(need(housing_types=frozenset()), offer(housing_type="room"))
+
+
+def test_step_free_access_and_no_pets_are_hard_requirements() -> None:
+    assert violations(need(step_free=True), offer(step_free=False)) == ("step_free",)
+    assert violations(need(no_pets=True), offer(pets=True)) == ("pets",)
+    assert compatible(need(no_pets=False), offer(pets=True))
+
+
+def test_disjoint_periods_are_rejected_and_open_ends_overlap_everything() -> None:
+    later = need(wanted_from=TODAY + timedelta(days=30))
+    assert violations(later, offer(available_until=TODAY + timedelta(days=10))) == ("dates",)
+    earlier = need(wanted_until=TODAY + timedelta(days=5))
+    assert violations(earlier, offer(available_from=TODAY + timedelta(days=6))) == ("dates",)
+    assert compatible(need(wanted_from=TODAY + timedelta(days=300)), offer())
+
+
+def test_the_wanted_stay_must_fit_the_hosts_shortest_and_longest_stay() -> None:
+    ten_nights = need(wanted_from=TODAY, wanted_until=TODAY + timedelta(days=10))
+    assert violations(ten_nights, offer(min_stay_nights=30)) == ("stay_length",)
+    assert violations(ten_nights, offer(max_stay_nights=7)) == ("stay_length",)
+    assert compatible(ten_nights, offer(min_stay_nights=10, max_stay_nights=10))
+    assert compatible(need(wanted_from=TODAY), offer(max_stay_nights=7))
+
+
+def test_the_maximum_distance_is_measured_between_centroids() -> None:
+    # Districts 1 and 5 are about 5 km apart.
+    far = offer(sector_id=5, latitude=SECTORS[5][0], longitude=SECTORS[5][1])
+    assert violations(need(max_distance_km=2), far) == ("distance",)
+    assert compatible(need(max_distance_km=10), far)
+    assert compatible(need(max_distance_km=2, latitude=None, longitude=None), far)
+
+
+def test_nothing_is_matched_without_units() -> None:
+    assert violations(need(), offer(units=0)) == ("units",)
+
+
+def test_rules_have_unique_names() -> None:
+    names = [name for name, _rule in RULES]
+    assert len(names) == len(set(names))
+
+
+@ENGINE
+@given(need_facts=needs(), offer_facts=offers())
+def test_compatible_pairs_respect_the_safety_rules(
+    need_facts: NeedFacts, offer_facts: OfferFacts
+) -> None:
+    if not compatible(need_facts, offer_facts):
+        assert violations(need_facts, offer_facts)
+        return
+    assert violations(need_facts, offer_facts) == ()
+    if need_facts.kind == "housing":
+        assert offer_facts.beds >= need_facts.household_size
+        assert need_facts.household_type in offer_facts.household_types
+    if offer_facts.available_until and need_facts.wanted_from:
+        assert offer_facts.available_until >= need_facts.wanted_from
+    if need_facts.wanted_until and offer_facts.available_from:
+        assert need_facts.wanted_until >= offer_facts.available_from

@@ -1,0 +1,285 @@
+"""Suggestions for one need or one offer, the city-wide batch run and the bulk proposal of
+its suggestions, and the pinned query counts of the matching lists."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from accounts.models import Organisation, User
+from core.models import Sector
+from matching import retrieval, services
+from matching.batch import batch_run
+from matching.models import BatchRun, Match
+from needs.models import Need
+from offers.models import Offer
+from tests.conftest import client_for
+from tests.factories import OfferFactory, SectorFactory
+from tests.matching.conftest import api_as
+from tests.needs.factories import NeedFactory
+
+pytestmark = pytest.mark.django_db
+
+S = Match.Status
+
+
+def a_room(sector: Sector, **changes: object) -> Offer:
+    fields = {"capacity": 2, "household_types": ["single_adult", "couple"], **changes}
+    offer: Offer = OfferFactory(housing=True, published=True, sector=sector, **fields)
+    return offer
+
+
+@pytest.fixture
+def far(db: None) -> Sector:
+    """A district some 10 km from the centre."""
+    return SectorFactory(
+        code="far", name="Far away", centroid_latitude="45.2800", centroid_longitude="5.7245"
+    )
+
+
+# --- Suggestions ---------------------------------------------------------------------
+
+
+def test_suggestions_for_a_need_are_the_compatible_offers_best_first_with_reasons(
+    need: Need, room: Offer, sector: Sector, far: Sector, in_english: None
+) -> None:
+    need.sectors.set([sector])
+    farther = a_room(far)
+    a_room(sector, household_types=["woman_alone"])  # not welcome
+    a_room(sector, capacity=2, housing_type="dwelling")  # not the housing asked for
+    a_room(sector, status="pending")  # not published
+    a_room(sector, capacity=1, households_at_once=1, household_types=["couple"])
+
+    found = retrieval.suggestions_for_need(need)
+
+    assert [suggestion.subject for suggestion in found] == [room, farther]
+    assert [s.total for s in found] == sorted((s.total for s in found), reverse=True)
+    assert all(s.reasons for s in found)
+    assert any("km away" in reason or "district" in reason for reason in found[0].reasons)
+
+
+def test_a_suggestion_s_reasons_read_in_english(need: Need, room: Offer, in_english: None) -> None:
+    need.urgency = Need.Urgency.CRITICAL
+    need.save()
+    (suggestion,) = retrieval.suggestions_for_need(need)
+    assert "Critical need: within 48 hours" in suggestion.reasons
+
+
+def test_a_need_whose_household_is_already_proposed_gets_no_suggestion(
+    proposed: Match, need: Need, sector: Sector
+) -> None:
+    a_room(sector)
+    assert retrieval.suggestions_for_need(need) == []
+
+
+def test_an_offer_with_nothing_left_is_not_suggested(
+    proposed: Match, room: Offer, organisation: Organisation
+) -> None:
+    other = NeedFactory(organisation=organisation)
+    assert room not in [s.subject for s in retrieval.suggestions_for_need(other)]
+
+
+def test_suggestions_for_an_offer_are_the_compatible_needs_best_first(
+    room: Offer, organisation: Organisation, in_english: None
+) -> None:
+    normal = NeedFactory(organisation=organisation)
+    critical = NeedFactory(organisation=organisation, critical=True)
+    NeedFactory(organisation=organisation, adults=2, children=3, household_type="family")
+    NeedFactory(organisation=organisation, household_type="woman_alone")
+    NeedFactory(organisation=organisation, draft=True)
+    NeedFactory(organisation=organisation, donation=True)
+
+    found = retrieval.suggestions_for_offer(room)
+
+    assert [s.subject for s in found] == [critical, normal]
+    assert found[0].total > found[1].total
+    assert all(s.reasons for s in found)
+
+
+def test_the_suggestions_api_gives_scores_and_reasons(need: Need, room: Offer, staff: User) -> None:
+    rows = api_as(staff).get(f"/api/v1/matching/suggestions/?need={need.pk}").json()
+    assert [(row["need"], row["offer"]) for row in rows] == [(need.pk, room.pk)]
+    assert rows[0]["reasons"]
+    assert rows[0]["score"] > 0
+
+
+def test_the_suggestions_api_wants_a_need_or_an_offer(staff: User) -> None:
+    assert api_as(staff).get("/api/v1/matching/suggestions/").status_code == 400
+    assert api_as(staff).get("/api/v1/matching/suggestions/?need=x").status_code == 400
+
+
+# --- Batch ---------------------------------------------------------------------------
+
+
+def test_a_batch_run_writes_suggestions_within_the_capacities(
+    room: Offer, organisation: Organisation, sector: Sector, donation, goods_need
+) -> None:
+    for _ in range(3):
+        NeedFactory(organisation=organisation)
+    blankets = donation(quantity=10)
+    for quantity in (4, 6, 5):
+        goods_need(quantity=quantity)
+
+    run = batch_run()
+
+    suggestions = Match.objects.filter(batch=run)
+    assert run.suggestions == suggestions.count() > 0
+    assert set(suggestions.values_list("status", flat=True)) == {S.SUGGESTED}
+    assert sum(m.units for m in suggestions.filter(offer=room)) <= 1
+    assert sum(m.units for m in suggestions.filter(offer=blankets)) <= 10
+    for match in suggestions:
+        assert match.units <= retrieval.need_units(match.need)
+    assert services.offer_remaining(room) == 1  # suggestions hold nothing
+
+
+def test_a_batch_run_covers_critical_needs_first(room: Offer, organisation: Organisation) -> None:
+    NeedFactory(organisation=organisation)
+    critical = NeedFactory(organisation=organisation, critical=True)
+    NeedFactory(organisation=organisation)
+
+    run = batch_run()
+
+    assert list(Match.objects.values_list("need", "offer")) == [(critical.pk, room.pk)]
+    assert run.critical_covered == 1
+
+
+def test_a_new_batch_run_replaces_the_suggestions_not_proposed(
+    room: Offer, need: Need, sector: Sector, organisation: Organisation, staff: User
+) -> None:
+    other_room = a_room(sector)
+    NeedFactory(organisation=organisation)
+    first = batch_run()
+    kept = Match.objects.filter(batch=first).first()
+    services.match_propose(need=kept.need, offer=kept.offer, by=staff)
+
+    second = batch_run()
+
+    assert Match.objects.filter(status=S.SUGGESTED, batch=first).count() == 0
+    assert set(Match.objects.filter(status=S.SUGGESTED).values_list("batch", flat=True)) <= {
+        second.pk
+    }
+    assert Match.objects.get(pk=kept.pk).status == S.PROPOSED
+    assert BatchRun.objects.count() == 2
+    assert other_room.pk in set(Match.objects.values_list("offer", flat=True))
+
+
+def test_a_batch_run_after_a_partial_proposal_does_not_break(
+    donation, goods_need, staff: User
+) -> None:
+    blankets, need = donation(quantity=10), goods_need(quantity=6)
+    services.match_propose(need=need, offer=blankets, by=staff, units=2)
+    batch_run()
+    assert services.held(offer=blankets) == 2
+
+
+def test_the_staff_run_the_batch_from_the_workbench(room: Offer, need: Need, staff: User) -> None:
+    response = client_for(staff).post(reverse("matching-staff:run-batch"))
+    assert response.status_code == 302
+    assert BatchRun.objects.get().started_by == staff
+    assert Match.objects.get().status == S.SUGGESTED
+
+
+# --- Bulk proposal -------------------------------------------------------------------
+
+
+def test_staff_propose_the_ticked_suggestions_and_hear_which_no_longer_fit(
+    room: Offer, sector: Sector, organisation: Organisation, staff: User, in_english: None
+) -> None:
+    a_room(sector)
+    for _ in range(3):
+        NeedFactory(organisation=organisation)
+    batch_run()
+    ticked = list(Match.objects.filter(status=S.SUGGESTED).order_by("pk"))
+    assert len(ticked) == 2
+    gone = ticked[1]
+    Offer.objects.filter(pk=gone.offer_id).update(status=Offer.Status.PAUSED)
+    User.objects.filter(pk=staff.pk).update(preferred_language="en")
+    staff.refresh_from_db()
+
+    response = client_for(staff).post(
+        reverse("matching-staff:propose-selected"), {"match": [m.pk for m in ticked]}
+    )
+
+    assert response.status_code == 302
+    assert Match.objects.get(pk=ticked[0].pk).status == S.PROPOSED
+    assert Match.objects.get(pk=gone.pk).status == S.SUGGESTED
+    texts = [str(message) for message in get_messages(response.wsgi_request)]
+    assert texts == ["1 proposal sent.", "1 suggestion no longer fits and was left aside."]
+
+
+def test_unticked_suggestions_stay_suggestions(room: Offer, need: Need, staff: User) -> None:
+    batch_run()
+    client_for(staff).post(reverse("matching-staff:propose-selected"), {"match": []})
+    assert Match.objects.get().status == S.SUGGESTED
+
+
+def test_proposing_from_a_need_page_keeps_the_suggestion_s_reasons(
+    need: Need, room: Offer, staff: User
+) -> None:
+    response = client_for(staff).post(
+        reverse("matching-staff:propose"), {"need": need.pk, "offer": room.pk}
+    )
+    match = Match.objects.get()
+    assert response["Location"] == reverse("matching-staff:match", args=[match.pk])
+    assert (match.status, match.proposed_by) == (S.PROPOSED, staff)
+    assert match.criteria
+    assert match.score > 0
+
+
+def test_proposing_never_redirects_to_another_site(need: Need, room: Offer, staff: User) -> None:
+    response = client_for(staff).post(
+        reverse("matching-staff:propose"),
+        {"need": need.pk, "offer": room.pk, "next": "https://evil.example.net/"},
+    )
+    assert not response["Location"].startswith("https://evil.example.net")
+
+
+# --- Query counts --------------------------------------------------------------------
+
+
+def make_mine(count: int, resident: User, organisation: Organisation, sector: Sector,
+              staff: User) -> None:  # fmt: skip
+    """``count`` proposals on rooms of ``resident`` for needs of ``organisation``, and as
+    many suggestions (which nobody but staff sees)."""
+    for _ in range(count):
+        need = NeedFactory(organisation=organisation)
+        services.match_propose(need=need, offer=a_room(sector, owner=resident), by=staff)
+        other = NeedFactory(organisation=organisation)
+        services.match_suggest(need=other, offer=a_room(sector), score=1, criteria=[])
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_my_proposals_page_makes_few_queries(
+    count: int, django_assert_max_num_queries, resident: User, organisation: Organisation,
+    sector: Sector, staff: User, association_member: User,
+) -> None:  # fmt: skip
+    make_mine(count, resident, organisation, sector, staff)
+    for person in (resident, association_member):
+        client = client_for(person)
+        with django_assert_max_num_queries(6):  # session, user, memberships, matches...
+            assert client.get(reverse("matching:mine")).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_workbench_makes_few_queries(
+    count: int, django_assert_max_num_queries, resident: User, organisation: Organisation,
+    sector: Sector, staff: User,
+) -> None:  # fmt: skip
+    make_mine(count, resident, organisation, sector, staff)
+    batch_run()
+    client = client_for(staff)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("matching-staff:workbench")).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_match_api_makes_few_queries(
+    count: int, django_assert_max_num_queries, resident: User, organisation: Organisation,
+    sector: Sector, staff: User, association_member: User,
+) -> None:  # fmt: skip
+    make_mine(count, resident, organisation, sector, staff)
+    for person in (resident, association_member, staff):
+        client = api_as(person)
+        with django_assert_max_num_queries(2):  # memberships, matches
+            assert client.get("/api/v1/matches/").status_code == 200
