@@ -60,7 +60,7 @@ register_digest_section(
     DigestSection(
         key="accounts.organisations_to_verify",
         label=_("Organisations waiting for verification"),
-        count=lambda: Organisation.objects.filter(verified_at__isnull=True).count(),
-        url="/admin/accounts/organisation/",
+        count=lambda: Organisation.objects.to_verify().count(),
+        url="/equipe/associations/",
     )
 )

@@ -69,3 +69,91 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     class Params:
         admin = factory.Trait(role=Membership.Role.ADMIN)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """A category of the default tree (core's data migration): fetched by its code."""
+
+    class Meta:
+        model = "core.Category"
+        django_get_or_create = ["code"]
+
+    kind = "donation"
+    code = "bedding"
+    name = factory.LazyAttribute(lambda category: category.code)
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    """A resident's draft offer of goods; traits for the other kinds, statuses and intake."""
+
+    class Meta:
+        model = "offers.Offer"
+
+    kind = "donation"
+    owner = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Couvertures {n}")
+    sector = factory.SubFactory(SectorFactory)
+    category = factory.SubFactory(CategoryFactory, code="bedding")
+    quantity = 5
+    status = "draft"
+
+    class Params:
+        housing = factory.Trait(
+            kind="housing",
+            title=factory.Sequence(lambda n: f"Chambre {n}"),
+            category=None,
+            quantity=None,
+            housing_type="room",
+            capacity=1,
+            household_types=factory.LazyFunction(lambda: ["single_adult"]),
+            available_from=factory.LazyFunction(timezone.localdate),
+            street_address="3 rue des Lilas",
+            postcode="38000",
+        )
+        skill = factory.Trait(
+            kind="skill",
+            title=factory.Sequence(lambda n: f"Cours de français {n}"),
+            category=factory.SubFactory(CategoryFactory, code="french-lessons", kind="skill"),
+            quantity=None,
+            weekly_slots=factory.LazyFunction(lambda: ["mon-evening"]),
+        )
+        pending = factory.Trait(status="pending", submitted_at=factory.LazyFunction(timezone.now))
+        published = factory.Trait(
+            status="published",
+            submitted_at=factory.LazyFunction(timezone.now),
+            published_at=factory.LazyFunction(timezone.now),
+            last_confirmed_at=factory.LazyFunction(timezone.now),
+        )
+        paused = factory.Trait(
+            status="paused",
+            published_at=factory.LazyFunction(timezone.now),
+            last_confirmed_at=factory.LazyFunction(timezone.now),
+        )
+        rejected = factory.Trait(status="rejected", moderation_message="Précisez les dates.")
+        expired = factory.Trait(
+            status="expired",
+            published_at=factory.LazyFunction(timezone.now),
+            last_confirmed_at=factory.LazyFunction(timezone.now),
+        )
+        closed = factory.Trait(status="closed")
+        by_phone = factory.Trait(
+            owner=None,
+            origin="phone",
+            status="pending",
+            submitted_at=factory.LazyFunction(timezone.now),
+            caller_name="Jeanne",
+            caller_phone="0612345678",
+            consent_recorded_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class HousingCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "offers.HousingCheck"
+
+    offer = factory.SubFactory(OfferFactory, housing=True, pending=True)
+    step = "phone_call"
+    done_on = factory.LazyFunction(timezone.localdate)
+
+    class Params:
+        visit = factory.Trait(step="visit")

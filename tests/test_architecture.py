@@ -12,6 +12,7 @@ PACKAGES = {
     "entraide": ROOT / "platform" / "entraide",
     "accounts": ROOT / "platform" / "accounts",
     "core": ROOT / "platform" / "core",
+    "associations": ROOT / "platform" / "associations",
     "offers": ROOT / "offers",
     "needs": ROOT / "needs",
     "matching": ROOT / "matching",
@@ -22,7 +23,8 @@ FORBIDDEN = {
     "notifications": DOMAIN_APPS,
     "offers": {"matching"},
     "needs": {"matching", "offers"},
-    "accounts": DOMAIN_APPS | {"notifications"},
+    "accounts": DOMAIN_APPS | {"notifications", "associations"},
+    "associations": DOMAIN_APPS,
 }
 
 

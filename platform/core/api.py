@@ -21,11 +21,13 @@ class SectorViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True, help_text="The name in the request's language.")
+    name = serializers.CharField(
+        source="label", read_only=True, help_text="The name in the request's language."
+    )
 
     class Meta:
         model = Category
-        fields = ["id", "kind", "code", "parent", "label", "asks_size", "asks_best_before"]
+        fields = ["id", "kind", "code", "parent", "name", "asks_size", "asks_best_before"]
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

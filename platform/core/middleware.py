@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
@@ -43,6 +44,9 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, PermissionError):
+            # A service refusing someone who is not allowed: the page's 403, not a 500.
+            raise PermissionDenied(str(exception)) from exception
         if not isinstance(exception, DomainError):
             return None
         if request.method in {"GET", "HEAD"}:

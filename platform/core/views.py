@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import check_for_language
@@ -9,6 +11,7 @@ from django.views.generic import TemplateView
 from accounts.services import user_set_language
 from core.health import run_checks
 from core.permissions import StaffRequiredMixin
+from notifications.digest import digest_sections
 
 
 class HomeView(TemplateView):
@@ -19,6 +22,14 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
     """The staff area's entry: links to every staff tool."""
 
     template_name = "core/staff_home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The same queues as the staff's daily digest, counted now.
+        queues = [
+            {"label": section.label, "count": section.count(), "url": section.url}
+            for section in digest_sections()
+        ]
+        return super().get_context_data(queues=queues, **kwargs)
 
 
 class AccessibilityView(TemplateView):

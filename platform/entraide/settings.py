@@ -71,6 +71,10 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "notifications",
+    "associations",
+    "needs",
+    "offers",
+    "matching",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -122,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "core.context_processors.site",
+                "associations.context_processors.acting",
             ],
         },
     },
@@ -188,6 +193,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.record_worker_heartbeat", "schedule": 60.0},
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "needs-expire": {"task": "needs.expire", "schedule": crontab(hour=3, minute=10)},
+    "offers-freshness": {"task": "offers.freshness", "schedule": crontab(minute=15)},
+    "matching-housekeeping": {"task": "matching.housekeeping", "schedule": crontab(minute=45)},
+    "matching-batch": {"task": "matching.run_batch", "schedule": crontab(hour=6, minute=0)},
     "notifications-staff-digest": {
         "task": "notifications.staff_digest",
         "schedule": crontab(hour=7, minute=30),
@@ -241,6 +250,54 @@ ENTRAIDE_SMS_BACKEND = env.string(
 # Shared secret of the e-mail provider's delivery webhook (HMAC-SHA256 of the body).
 ENTRAIDE_EMAIL_WEBHOOK_SECRET = env.string("ENTRAIDE_EMAIL_WEBHOOK_SECRET", "")
 ENTRAIDE_URGENT_CALLS_PER_DAY = env.integer("ENTRAIDE_URGENT_CALLS_PER_DAY", 3, minimum=1)
+
+# --- Offers ------------------------------------------------------------------------
+
+# A published offer asks its owner to confirm it is still available this often...
+ENTRAIDE_OFFER_CONFIRM_EVERY_DAYS = env.integer("ENTRAIDE_OFFER_CONFIRM_EVERY_DAYS", 30, minimum=1)
+# ...and expires when the owner has not answered this many days after the reminder.
+ENTRAIDE_OFFER_CONFIRM_GRACE_DAYS = env.integer("ENTRAIDE_OFFER_CONFIRM_GRACE_DAYS", 14, minimum=1)
+# The checks staff must record before a housing offer is published (phone_call, visit;
+# "none" publishes housing without checks).
+ENTRAIDE_HOUSING_VETTING_STEPS = env.strings(
+    "ENTRAIDE_HOUSING_VETTING_STEPS", ["phone_call", "visit"]
+)
+if ENTRAIDE_HOUSING_VETTING_STEPS == ["none"]:
+    ENTRAIDE_HOUSING_VETTING_STEPS = []
+_unknown_steps = set(ENTRAIDE_HOUSING_VETTING_STEPS) - {"phone_call", "visit"}
+if _unknown_steps:
+    raise ImproperlyConfigured(
+        "ENTRAIDE_HOUSING_VETTING_STEPS may only name phone_call and visit, not "
+        + ", ".join(sorted(_unknown_steps))
+    )
+
+# --- Matching ----------------------------------------------------------------------
+
+# A proposal not answered by both sides after this many days expires and frees its units.
+ENTRAIDE_MATCH_ANSWER_DAYS = env.integer("ENTRAIDE_MATCH_ANSWER_DAYS", 7, minimum=1)
+# How many suggestions the workbench shows, and how many candidates per need a batch run
+# gives the solver (more is slower and rarely better; the bench measures the recall).
+ENTRAIDE_MATCHING_SUGGESTIONS = env.integer("ENTRAIDE_MATCHING_SUGGESTIONS", 10, minimum=1)
+ENTRAIDE_MATCHING_BATCH_CANDIDATES = env.integer(
+    "ENTRAIDE_MATCHING_BATCH_CANDIDATES", 25, minimum=1
+)
+# The scoring weights, "criterion=weight" separated by commas (matching/engine/scoring.py
+# names the criteria); unset criteria keep their default weight.
+ENTRAIDE_MATCHING_WEIGHTS: dict[str, float] = {}
+for _item in env.strings("ENTRAIDE_MATCHING_WEIGHTS"):
+    _name, _sep, _value = _item.partition("=")
+    try:
+        ENTRAIDE_MATCHING_WEIGHTS[_name.strip()] = float(_value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"ENTRAIDE_MATCHING_WEIGHTS: {_item!r} is not name=number."
+        ) from None
+try:
+    from matching.engine.scoring import Weights as _Weights
+
+    _Weights.from_mapping(ENTRAIDE_MATCHING_WEIGHTS)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"ENTRAIDE_MATCHING_WEIGHTS: {_error}") from None
 
 # --- Accounts ----------------------------------------------------------------------
 
@@ -354,6 +411,15 @@ SPECTACULAR_SETTINGS = {
         "HelpKindEnum": "core.vocabulary.HelpKind",
         "SpokenLanguageEnum": "core.vocabulary.SPOKEN_LANGUAGES",
         "SiteLanguageEnum": "entraide.settings.LANGUAGES",
+        "HouseholdTypeEnum": "core.vocabulary.HouseholdType",
+        "OrganisationKindEnum": "accounts.models.Organisation.Kind",
+        "NeedStatusEnum": "needs.models.Need.Status",
+        "NeedOriginEnum": "needs.models.Need.Origin",
+        "NeedUrgencyEnum": "needs.models.Need.Urgency",
+        "HousingTypeEnum": "needs.models.Need.HousingType",
+        "OfferStatusEnum": "offers.models.Offer.Status",
+        "OfferOriginEnum": "offers.models.Offer.Origin",
+        "MatchStatusEnum": "matching.models.Match.Status",
     },
 }
 

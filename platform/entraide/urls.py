@@ -4,9 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
+from associations.urls import staff_urlpatterns as associations_staff_patterns
 from core import views as core_views
 from core.api_docs import ApiDocsView
+from matching.urls import staff_urlpatterns as matching_staff_patterns
+from needs.urls import staff_urlpatterns as needs_staff_patterns
 from notifications.urls import staff_urlpatterns as notifications_staff_patterns
+from offers.urls import staff_urlpatterns as offers_staff_patterns
 
 admin.site.site_header = _("Entraide administration")
 admin.site.site_title = _("Entraide administration")
@@ -27,6 +31,14 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("equipe/", core_views.StaffHomeView.as_view(), name="staff-home"),
     path("equipe/", include(notifications_staff_patterns)),
+    path("equipe/", include(associations_staff_patterns)),
+    path("equipe/", include(needs_staff_patterns)),
+    path("equipe/", include(offers_staff_patterns)),
+    path("offres/", include("offers.urls")),
+    path("equipe/", include(matching_staff_patterns)),
+    path("mises-en-relation/", include("matching.urls")),
+    path("associations/", include("associations.urls")),
+    path("besoins/", include("needs.urls")),
     path("notifications/", include("notifications.urls")),
     path("compte/", include(accounts_patterns)),
     path("compte/", include("allauth.urls")),

@@ -310,8 +310,9 @@ def test_the_inbox_query_count_does_not_grow_with_the_notifications(
     client = client_for(resident)
     client.get(INBOX)  # Sessions and content types warm up.
 
-    # Session, account, unread badge, page count, page rows: the same for any number.
-    with django_assert_max_num_queries(5):
+    # Session, account, unread badge, memberships (the association menu), page count,
+    # page rows: the same for any number.
+    with django_assert_max_num_queries(6):
         response = client.get(INBOX)
 
     assert response.content.decode().count('class="notification ') == 20
@@ -591,8 +592,9 @@ def test_the_statuses_page_query_count_does_not_grow_with_rows(
     client = client_for(staff)
     client.get(STATUSES)
 
-    # Session, account, unread badge, status counts, page count, page rows.
-    with django_assert_max_num_queries(6):
+    # Session, account, unread badge, memberships (the association menu), status counts,
+    # page count, page rows.
+    with django_assert_max_num_queries(7):
         response = client.get(STATUSES)
 
     assert response.content.decode().count("/renvoyer/") == 15

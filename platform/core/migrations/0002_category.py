@@ -5,32 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('donation', 'Goods'), ('skill', 'Time and skills')], max_length=20, verbose_name='kind of help')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name in French')),
-                ('name_en', models.CharField(blank=True, max_length=120, verbose_name='name in English')),
-                ('name_ar', models.CharField(blank=True, max_length=120, verbose_name='name in Arabic')),
-                ('name_uk', models.CharField(blank=True, max_length=120, verbose_name='name in Ukrainian')),
-                ('asks_size', models.BooleanField(default=False, help_text='Clothing and shoes.', verbose_name='asks for sizes')),
-                ('asks_best_before', models.BooleanField(default=False, help_text='Food.', verbose_name='asks for a best-before date')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position in lists')),
-                ('active', models.BooleanField(default=True, verbose_name='offered in forms')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.category', verbose_name='parent category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("donation", "Goods"), ("skill", "Time and skills")],
+                        max_length=20,
+                        verbose_name="kind of help",
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name in French")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=120, verbose_name="name in English"),
+                ),
+                (
+                    "name_ar",
+                    models.CharField(blank=True, max_length=120, verbose_name="name in Arabic"),
+                ),
+                (
+                    "name_uk",
+                    models.CharField(blank=True, max_length=120, verbose_name="name in Ukrainian"),
+                ),
+                (
+                    "asks_size",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Clothing and shoes.",
+                        verbose_name="asks for sizes",
+                    ),
+                ),
+                (
+                    "asks_best_before",
+                    models.BooleanField(
+                        default=False, help_text="Food.", verbose_name="asks for a best-before date"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="position in lists"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="offered in forms")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.category",
+                        verbose_name="parent category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['kind', 'position', 'code'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["kind", "position", "code"],
             },
         ),
     ]

@@ -4,17 +4,25 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenView
+from associations.api import OrganisationViewSet
 from core.api import CategoryViewSet, SectorViewSet
+from matching.api import BatchRunView, MatchViewSet, SuggestionsView
+from needs.api import NeedViewSet
 from notifications.api import (
     NotificationViewSet,
     PreferenceViewSet,
     StaffNotificationViewSet,
     UrgentCallViewSet,
 )
+from offers.api import OfferViewSet
 
 router = DefaultRouter()
 router.register("sectors", SectorViewSet, basename="sector")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("needs", NeedViewSet, basename="need")
+router.register("offers", OfferViewSet, basename="offer")
+router.register("matches", MatchViewSet, basename="match")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("notification-preferences", PreferenceViewSet, basename="notification-preferences")
 router.register("staff/notifications", StaffNotificationViewSet, basename="staff-notification")
@@ -23,5 +31,7 @@ router.register("staff/urgent-calls", UrgentCallViewSet, basename="staff-urgent-
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("me/token/", TokenView.as_view(), name="me-token"),
+    path("matching/suggestions/", SuggestionsView.as_view(), name="matching-suggestions"),
+    path("matching/batch-runs/", BatchRunView.as_view(), name="matching-batch-runs"),
     path("", include(router.urls)),
 ]
