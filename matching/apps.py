@@ -8,4 +8,13 @@ class MatchingConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares this app's notification types and digest sections.
+        from django.db.models.signals import post_delete, post_save
+
+        from core.models import Category, Sector
         from matching import notifications  # noqa: F401
+        from matching.retrieval import clear_caches
+
+        # Distances and category trees are cached per process: drop them when they change.
+        for model in (Sector, Category):
+            post_save.connect(clear_caches, sender=model, dispatch_uid=f"matching-{model}-save")
+            post_delete.connect(clear_caches, sender=model, dispatch_uid=f"matching-{model}-del")

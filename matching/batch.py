@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from matching import retrieval
 from matching.engine import batch as engine_batch
-from matching.engine.facts import NeedFacts, OfferFacts
+from matching.engine.facts import Edge, NeedFacts, OfferFacts
 from matching.engine.vectorised import OfferIndex
 from matching.models import BatchRun, Match
 from needs.models import Need
@@ -106,17 +106,23 @@ def need_facts_in_bulk() -> Iterator[NeedFacts]:
         )  # fmt: skip
 
 
+def assign_city(
+    needs: list[NeedFacts], offers: list[OfferFacts], *, today: Any
+) -> tuple[engine_batch.Assignment, list[Edge]]:
+    """Each need's best candidates, then a second round for the needs left short among
+    the offers not used up (the best offers top everyone's list: engine.batch)."""
+    return engine_batch.assign_in_rounds(
+        OfferIndex.build(offers), needs, offers, k=settings.ENTRAIDE_MATCHING_BATCH_CANDIDATES,
+        weights=retrieval.weights(), today=today, rounds=2,
+    )  # fmt: skip
+
+
 def batch_run(*, started_by_id: int | None = None, now: datetime | None = None) -> BatchRun:
     """Run the assignment and store its result as suggestions (nothing is proposed)."""
     started = time.perf_counter()
     today = (now or timezone.now()).date()
     needs, offers = list(need_facts_in_bulk()), list(offer_facts_in_bulk())
-    # Each need's best candidates, then a second round for the needs left short among
-    # the offers not used up: the best offers top everyone's list (engine.batch).
-    assignment, _edges = engine_batch.assign_in_rounds(
-        OfferIndex.build(offers), needs, offers, k=settings.ENTRAIDE_MATCHING_BATCH_CANDIDATES,
-        weights=retrieval.weights(), today=today, rounds=2,
-    )  # fmt: skip
+    assignment, _edges = assign_city(needs, offers, today=today)
     with transaction.atomic():
         run = BatchRun.objects.create(
             started_by_id=started_by_id, needs_considered=len(needs),

@@ -9,9 +9,9 @@ never a wrong suggestion.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -55,28 +55,38 @@ def weights() -> Weights:
     return Weights.from_mapping(settings.ENTRAIDE_MATCHING_WEIGHTS)
 
 
-# --- Reference data, small and read on every call: cached per process ----------------
+# --- Reference data: small, read on every call, cached per process -----------------
+# Kept for a minute at most, and dropped at once when this process saves a district or a
+# category (matching.apps connects the signals): another process sees an edit within a
+# minute.
+
+_CACHE_SECONDS = 60.0
+_cache: dict[str, tuple[float, Any]] = {}
 
 
-@lru_cache(maxsize=1)
+def _cached(name: str, load: Any) -> Any:
+    now = time.monotonic()
+    hit = _cache.get(name)
+    if hit is None or now - hit[0] > _CACHE_SECONDS:
+        hit = _cache[name] = (now, load())
+    return hit[1]
+
+
 def _sectors() -> dict[int, tuple[float, float]]:
-    return {
-        pk: (float(lat), float(lon))
-        for pk, lat, lon in Sector.objects.values_list(
-            "pk", "centroid_latitude", "centroid_longitude"
-        )
-    }
+    def load() -> dict[int, tuple[float, float]]:
+        rows = Sector.objects.values_list("pk", "centroid_latitude", "centroid_longitude")
+        return {pk: (float(lat), float(lon)) for pk, lat, lon in rows}
+
+    return _cached("sectors", load)
 
 
-@lru_cache(maxsize=1)
 def _category_parents() -> dict[int, int | None]:
-    return dict(Category.objects.values_list("pk", "parent_id"))
+    return _cached("categories", lambda: dict(Category.objects.values_list("pk", "parent_id")))
 
 
-def clear_caches() -> None:
-    """After a coordinator edits sectors or categories (and between tests)."""
-    _sectors.cache_clear()
-    _category_parents.cache_clear()
+def clear_caches(**_signal: Any) -> None:
+    """After a district or a category changes (a signal receiver, and between tests)."""
+    _cache.clear()
 
 
 def _ancestors(category_id: int | None) -> frozenset[int]:

@@ -51,7 +51,11 @@ def _lock(match: Match) -> Match:
     """Lock the offer, then the need, then the match: the one order every write uses."""
     Offer.objects.select_for_update().filter(pk=match.offer_id).first()
     Need.objects.select_for_update().filter(pk=match.need_id).first()
-    return Match.objects.select_for_update().select_related("offer", "need").get(pk=match.pk)
+    return (
+        Match.objects.select_for_update(of=("self",))
+        .select_related("offer", "need")
+        .get(pk=match.pk)
+    )
 
 
 def held(*, offer: Offer | None = None, need: Need | None = None) -> int:

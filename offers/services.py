@@ -350,7 +350,7 @@ def offers_send_availability_reminders(*, now: Any = None) -> int:
 
 @transaction.atomic
 def _remind(offer_id: int, now: Any) -> int:
-    offer = Offer.objects.select_for_update().select_related("owner").get(pk=offer_id)
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("owner").get(pk=offer_id)
     if (
         offer.reminder_sent_at
         and offer.last_confirmed_at
