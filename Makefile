@@ -35,8 +35,10 @@ chaos: install
 	$(BIN)/pytest -m chaos -p no:randomly -s $(PYTEST_ARGS)
 
 ## Benchmarks: printed figures, never pass/fail (PostgreSQL and Redis on localhost).
+## Matching at surge scale takes a while; try MATCHING_BENCH_ARGS="--scale 0.05" first.
 bench: install
 	$(BIN)/python bench/urgent_call.py $(BENCH_ARGS)
+	$(BIN)/python bench/matching.py $(MATCHING_BENCH_ARGS)
 
 quality: install lint typecheck
 	$(MANAGE) makemigrations --check --dry-run
@@ -50,7 +52,7 @@ format: install
 	$(BIN)/ruff format .
 
 typecheck: install
-	$(BIN)/mypy platform notifications
+	$(BIN)/mypy platform notifications offers needs matching
 
 worker: install
 	$(BIN)/celery -A entraide worker --loglevel=INFO

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform as stdlib_platform
 import resource
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import ensure_database, machine  # noqa: E402 (after the path is set)
 
 
 def configure_environment(database_url: str, redis_url: str) -> None:
@@ -31,20 +32,6 @@ def configure_environment(database_url: str, redis_url: str) -> None:
     # As in production: no debug toolbar of queries, cached templates.
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entraide.settings")
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -62,17 +49,6 @@ def worker_pids(root_pid: int) -> list[int]:
         for child in children.read_text().split():
             pids.extend(worker_pids(int(child)))
     return pids
-
-
-def machine() -> str:
-    model = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    python = stdlib_platform.python_version()
-    return f"{os.cpu_count()} CPU ({model}), {memory:.0f} GiB, Python {python}"
 
 
 def main() -> None:

@@ -28,12 +28,6 @@ from matching.models import BatchRun, Match
 from needs.models import Need
 from offers.models import Offer
 
-_OFFER_COLUMNS = (
-    "pk", "kind", "category_id", "housing_type", "capacity", "households_at_once", "quantity",
-    "household_types", "available_from", "available_until", "min_stay_nights",
-    "max_stay_nights", "step_free_access", "pets_at_home", "languages", "sector_id",
-    "last_confirmed_at", "published_at", "created_at",
-)  # fmt: skip
 _NEED_COLUMNS = (
     "pk", "kind", "category_id", "housing_types", "household_size", "household_type",
     "quantity", "step_free_access", "languages", "wanted_from", "wanted_until",
@@ -46,36 +40,18 @@ def _totals(field: str, statuses: tuple[str, ...], aggregate: Any) -> dict[int, 
     return {row[field]: row["total"] for row in rows}
 
 
-def _units(kind: str, households: int | None, quantity: int | None, capacity: int | None) -> int:
-    if kind == "housing":
-        return households or 1
-    return (quantity or 0) if kind == "donation" else (capacity or 1)
-
-
 def offer_facts_in_bulk() -> Iterator[OfferFacts]:
     """Facts of every published offer with units left, read column by column."""
     held = _totals("offer_id", Match.HOLDING, Sum("units"))
     pending = _totals("offer_id", Match.AWAITING_ANSWER, Count("pk"))
-    sectors = retrieval._sectors()
-    rows = Offer.objects.published().values_list(*_OFFER_COLUMNS)
+    rows = Offer.objects.published().values_list(*retrieval.OFFER_COLUMNS)
     for row in rows.iterator(chunk_size=5000):
-        (pk, kind, category, housing_type, capacity, households, quantity, household_types,
-         start, end, min_stay, max_stay, step_free, pets, languages, sector, confirmed,
-         published, created) = row  # fmt: skip
-        units = _units(kind, households, quantity, capacity) - held.get(pk, 0)
-        if units < 1:
-            continue
-        latitude, longitude = sectors.get(sector, (0.0, 0.0))
-        yield OfferFacts(
-            id=pk, kind=kind, category_ids=retrieval._ancestors(category),
-            housing_type=housing_type, beds=capacity or 0, households_at_once=households or 1,
-            units=units, household_types=frozenset(household_types), available_from=start,
-            available_until=end, min_stay_nights=min_stay, max_stay_nights=max_stay,
-            step_free=step_free, pets=pets, languages=frozenset(languages), sector_id=sector,
-            latitude=latitude, longitude=longitude,
-            waiting_since=confirmed or published or created,
-            pending_proposals=pending.get(pk, 0),
-        )  # fmt: skip
+        pk = row[0]
+        facts = retrieval.offer_facts_from_row(
+            row, held=held.get(pk, 0), pending=pending.get(pk, 0)
+        )
+        if facts is not None:
+            yield facts
 
 
 def need_facts_in_bulk() -> Iterator[NeedFacts]:
@@ -120,7 +96,7 @@ def assign_city(
 def batch_run(*, started_by_id: int | None = None, now: datetime | None = None) -> BatchRun:
     """Run the assignment and store its result as suggestions (nothing is proposed)."""
     started = time.perf_counter()
-    today = (now or timezone.now()).date()
+    today = timezone.localdate(now or timezone.now())
     needs, offers = list(need_facts_in_bulk()), list(offer_facts_in_bulk())
     assignment, _edges = assign_city(needs, offers, today=today)
     with transaction.atomic():

@@ -28,6 +28,7 @@ from matching.engine.explain import explain
 from matching.engine.facts import NeedFacts, OfferFacts
 from matching.engine.geo import haversine_km
 from matching.engine.scoring import Criterion, Score, Weights, score
+from matching.engine.vectorised import OfferIndex, top_candidates
 from matching.models import Match
 from needs.models import Need
 from offers.models import Offer
@@ -39,11 +40,21 @@ RETRIEVAL_LIMIT = 1000
 
 def offer_units(offer: Offer) -> int:
     """What an offer can give in all: households at once, a quantity, or people."""
-    if offer.kind == HelpKind.HOUSING:
-        return offer.households_at_once or 1
-    if offer.kind == HelpKind.DONATION:
-        return offer.quantity or 0
-    return offer.capacity or 1
+    return _units_of(
+        offer.kind,
+        households=offer.households_at_once,
+        quantity=offer.quantity,
+        capacity=offer.capacity,
+    )
+
+
+def _units_of(kind: str, *, households: int | None, quantity: int | None,
+              capacity: int | None) -> int:  # fmt: skip
+    if kind == HelpKind.HOUSING:
+        return households or 1
+    if kind == HelpKind.DONATION:
+        return quantity or 0
+    return capacity or 1
 
 
 def need_units(need: Need) -> int:
@@ -274,36 +285,90 @@ def _ranked(pairs: list[tuple[Any, Score]], limit: int) -> list[Suggestion]:
     return [Suggestion(subject, scored.total, scored) for subject, scored in pairs[:limit]]
 
 
-def nearest_candidates(need: Need, facts: NeedFacts, limit: int) -> list[Offer]:
-    """Up to ``limit`` candidate offers, district by district from the nearest, the
-    longest-waiting first within a district: each step is one indexed query."""
-    found: list[Offer] = []
-    offers = with_load(candidate_offers(need, facts)).select_related("sector")
+# The columns an offer's facts are built from: read as plain values, never as models
+# (building half a million models, or even a thousand per request, is the slow part).
+OFFER_COLUMNS = (
+    "pk", "kind", "category_id", "housing_type", "capacity", "households_at_once", "quantity",
+    "household_types", "available_from", "available_until", "min_stay_nights",
+    "max_stay_nights", "step_free_access", "pets_at_home", "languages", "sector_id",
+    "last_confirmed_at", "published_at", "created_at",
+)  # fmt: skip
+
+
+def offer_facts_from_row(row: tuple[Any, ...], *, held: int, pending: int) -> OfferFacts | None:
+    """Facts of one row of ``OFFER_COLUMNS``, or None when the offer has nothing left."""
+    (pk, kind, category, housing_type, capacity, households, quantity, household_types,
+     start, end, min_stay, max_stay, step_free, pets, languages, sector, confirmed,
+     published, created) = row  # fmt: skip
+    total = _units_of(kind, households=households, quantity=quantity, capacity=capacity)
+    if total - held < 1:
+        return None
+    latitude, longitude = _sectors().get(sector, (0.0, 0.0))
+    return OfferFacts(
+        id=pk, kind=kind, category_ids=_ancestors(category), housing_type=housing_type,
+        beds=capacity or 0, households_at_once=households or 1, units=total - held,
+        household_types=frozenset(household_types), available_from=start,
+        available_until=end, min_stay_nights=min_stay, max_stay_nights=max_stay,
+        step_free=step_free, pets=pets, languages=frozenset(languages), sector_id=sector,
+        latitude=latitude, longitude=longitude, waiting_since=confirmed or published or created,
+        pending_proposals=pending,
+    )  # fmt: skip
+
+
+def load_of(offer_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Units held and answers awaited per offer, for these offers, in one query."""
+    rows = (
+        Match.objects.filter(offer_id__in=offer_ids, status__in=Match.HOLDING)
+        .values("offer_id")
+        .annotate(
+            held=Sum("units"), pending=Count("pk", filter=Q(status__in=Match.AWAITING_ANSWER))
+        )
+    )
+    return (
+        {row["offer_id"]: row["held"] for row in rows},
+        {row["offer_id"]: row["pending"] for row in rows},
+    )
+
+
+def nearest_candidates(need: Need, facts: NeedFacts, limit: int) -> list[OfferFacts]:
+    """Up to ``limit`` candidate offers' facts, from the nearest districts outwards, the
+    longest-waiting first within each ring. Rings double in size (1, 2, 4... districts),
+    so a sparse city costs a few queries rather than one per district."""
+    rows: list[tuple[Any, ...]] = []
+    offers = candidate_offers(need, facts).order_by("last_confirmed_at", "id")
     reachable = _reachable_sectors(facts)
-    for sector_id in _nearest_first(facts):
-        if reachable is not None and sector_id not in reachable:
-            continue
-        found += offers.filter(sector_id=sector_id).order_by("last_confirmed_at", "id")[
-            : limit - len(found)
-        ]
-        if len(found) >= limit:
-            break
-    return found
+    districts = [pk for pk in _nearest_first(facts) if reachable is None or pk in reachable]
+    start, size = 0, 1
+    while start < len(districts) and len(rows) < limit:
+        ring = districts[start : start + size]
+        rows += offers.filter(sector_id__in=ring).values_list(*OFFER_COLUMNS)[: limit - len(rows)]
+        start, size = start + size, size * 2
+    held, pending = load_of([row[0] for row in rows])
+    found = (
+        offer_facts_from_row(row, held=held.get(row[0], 0), pending=pending.get(row[0], 0))
+        for row in rows
+    )
+    return [offer for offer in found if offer is not None]
 
 
 def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestion]:
-    """The best offers for one need, each with why: retrieval, then the pure scorer."""
+    """The best offers for one need, each with why: SQL narrows, the vectorised scorer
+    (the same constraints and scores as the pure one, tested equal) ranks the candidates,
+    and the pure scorer explains the few that are shown."""
     limit = limit or settings.ENTRAIDE_MATCHING_SUGGESTIONS
     facts = need_facts(need)
     if facts.units < 1:
         return []
+    candidates = {offer.id: offer for offer in nearest_candidates(need, facts, RETRIEVAL_LIMIT)}
+    if not candidates:
+        return []
     today, chosen = timezone.localdate(), weights()
-    pairs = []
-    for offer in nearest_candidates(need, facts, RETRIEVAL_LIMIT):
-        offer_side = offer_facts(offer)
-        if not violations(facts, offer_side):
-            pairs.append((offer, score(facts, offer_side, weights=chosen, today=today)))
-    return _ranked(pairs, limit)
+    best = top_candidates(OfferIndex.build(candidates.values()), facts, limit, chosen, today)
+    offers = Offer.objects.select_related("sector", "category").in_bulk([pk for pk, _ in best])
+    return [
+        Suggestion(offers[pk], total, score(facts, candidates[pk], weights=chosen, today=today))
+        for pk, total in best
+    ]
 
 
 def suggestions_for_offer(offer: Offer, limit: int | None = None) -> list[Suggestion]:

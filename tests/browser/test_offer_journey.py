@@ -112,5 +112,7 @@ def test_a_resident_offers_a_room_that_staff_vet_and_publish(
     resident_page.reload()
     expect(resident_page.get_by_text("This offer is published")).to_be_visible()
     resident_page.get_by_role("link", name="Notifications").first.click()
-    expect(resident_page.get_by_role("link", name=f"Your offer “{TITLE}” is published.")).to_be_visible()
+    expect(
+        resident_page.get_by_role("link", name=f"Your offer “{TITLE}” is published.")
+    ).to_be_visible()
     assert_accessible(resident_page)
