@@ -335,12 +335,10 @@ def engine_breakdown(need_ids: Sequence[int]) -> dict[str, float]:
 
 
 def load_offer_facts() -> list[Any]:
-    """The naive scan's first step: every published offer, as facts (model instances)."""
-    from matching import retrieval
-    from offers.models import Offer
+    """The naive scan's first step: every published offer with something left, as facts."""
+    from matching import batch
 
-    offers = retrieval.with_load(Offer.objects.published()).select_related("sector")
-    return [retrieval.offer_facts(offer) for offer in offers.iterator(chunk_size=5000)]
+    return list(batch.offer_facts_in_bulk())
 
 
 def naive_top(facts: Any, offers: Sequence[Any], limit: int = 10) -> list[tuple[int, float]]:

@@ -26,7 +26,8 @@ def matches_of(user: Any) -> MatchQuerySet:
         return Match.objects.none()
     sides = Q(offer__owner=user) | Q(need__organisation_id__in=_organisation_ids(user))
     if roles.is_staff_member(user):
-        sides |= Q(need__organisation__isnull=True)  # staff answer for counter needs
+        # Staff answer for people met at a counter and for callers without an account.
+        sides |= Q(need__organisation__isnull=True) | Q(offer__owner__isnull=True)
     return (
         Match.objects.filter(sides)
         .exclude(status=Match.Status.SUGGESTED)

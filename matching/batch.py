@@ -50,7 +50,7 @@ def offer_facts_in_bulk() -> Iterator[OfferFacts]:
         facts = retrieval.offer_facts_from_row(
             row, held=held.get(pk, 0), pending=pending.get(pk, 0)
         )
-        if facts is not None:
+        if facts.units >= 1:
             yield facts
 
 
@@ -67,7 +67,7 @@ def need_facts_in_bulk() -> Iterator[NeedFacts]:
     for row in Need.objects.active().values_list(*_NEED_COLUMNS).iterator(chunk_size=5000):
         (pk, kind, category, housing_types, size, household_type, quantity, step_free,
          languages, start, end, max_km, urgency, opened, created, organisation) = row  # fmt: skip
-        units = (quantity if kind == "donation" else 1) - held.get(pk, 0)
+        units = retrieval.need_units_of(kind, quantity) - held.get(pk, 0)
         if units < 1:
             continue
         sectors = frozenset(preferred.get(pk, ()))

@@ -135,6 +135,13 @@ class Match(models.Model):
     def __str__(self) -> str:
         return f"{self.need} ↔ {self.offer}"
 
+    def accepted_by(self, side: str) -> bool:
+        """Whether ``side`` (resident or association) has said yes already."""
+        stamp = self.resident_accepted_at if side == self.Side.RESIDENT else (
+            self.association_accepted_at
+        )  # fmt: skip
+        return stamp is not None
+
     @property
     def awaiting_answer(self) -> bool:
         return self.status in self.AWAITING_ANSWER

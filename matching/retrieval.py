@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -59,7 +58,11 @@ def _units_of(kind: str, *, households: int | None, quantity: int | None,
 
 def need_units(need: Need) -> int:
     """What a need asks for in all: one household, a quantity of goods, or one person."""
-    return need.quantity if need.kind == HelpKind.DONATION else 1
+    return need_units_of(need.kind, need.quantity)
+
+
+def need_units_of(kind: str, quantity: int) -> int:
+    return quantity if kind == HelpKind.DONATION else 1
 
 
 def weights() -> Weights:
@@ -125,53 +128,19 @@ def _centroid(sector_ids: Iterable[int]) -> tuple[float | None, float | None]:
 # --- Facts ---------------------------------------------------------------------------
 
 
-def _held() -> Subquery:
-    live = Match.objects.filter(offer=OuterRef("pk"), status__in=Match.HOLDING)
-    return Subquery(
-        live.values("offer").annotate(total=Sum("units")).values("total")[:1],
-        output_field=IntegerField(),
-    )
-
-
-def _pending() -> Subquery:
-    waiting = Match.objects.filter(offer=OuterRef("pk"), status__in=Match.AWAITING_ANSWER)
-    return Subquery(
-        waiting.values("offer").annotate(total=Count("pk")).values("total")[:1],
-        output_field=IntegerField(),
-    )
-
-
-def with_load(offers: QuerySet[Offer]) -> QuerySet[Offer]:
-    """Offers annotated with the units their live matches hold and their open proposals."""
-    return offers.annotate(
-        held_units=Coalesce(_held(), Value(0)), pending_count=Coalesce(_pending(), Value(0))
-    )
+def held(*, offer: Offer | None = None, need: Need | None = None) -> int:
+    """Units the live matches of one offer, or of one need, hold."""
+    live = Match.objects.filter(status__in=Match.HOLDING)
+    live = live.filter(offer=offer) if offer is not None else live.filter(need=need)
+    return live.aggregate(total=Sum("units"))["total"] or 0
 
 
 def offer_facts(offer: Offer) -> OfferFacts:
-    """Facts of an offer; annotate it with :func:`with_load` first, or it counts as free."""
-    latitude, longitude = _sectors().get(offer.sector_id, (0.0, 0.0))
-    return OfferFacts(
-        id=offer.pk,
-        kind=offer.kind,
-        category_ids=_ancestors(offer.category_id),
-        housing_type=offer.housing_type,
-        beds=offer.capacity or 0,
-        households_at_once=offer.households_at_once or 1,
-        units=max(offer_units(offer) - getattr(offer, "held_units", 0), 0),
-        household_types=frozenset(offer.household_types),
-        available_from=offer.available_from,
-        available_until=offer.available_until,
-        min_stay_nights=offer.min_stay_nights,
-        max_stay_nights=offer.max_stay_nights,
-        step_free=offer.step_free_access,
-        pets=offer.pets_at_home,
-        languages=frozenset(offer.languages),
-        sector_id=offer.sector_id,
-        latitude=latitude,
-        longitude=longitude,
-        waiting_since=offer.last_confirmed_at or offer.published_at or offer.created_at,
-        pending_proposals=getattr(offer, "pending_count", 0),
+    """Facts of one offer as the database has it now, with what its matches hold."""
+    row = Offer.objects.filter(pk=offer.pk).values_list(*OFFER_COLUMNS).get()
+    held_units, pending = load_of([offer.pk])
+    return offer_facts_from_row(
+        row, held=held_units.get(offer.pk, 0), pending=pending.get(offer.pk, 0)
     )
 
 
@@ -185,7 +154,7 @@ def need_facts(need: Need, *, sector_ids: Iterable[int] | None = None) -> NeedFa
         housing_types=frozenset(need.housing_types),
         household_size=need.household_size,
         household_type=need.household_type,
-        units=need_units(need) - _held_for_need(need),
+        units=need_units(need) - held(need=need),
         step_free=need.step_free_access,
         no_pets=False,  # said in free text ("accessibility") only, for staff to read
         languages=frozenset(need.languages),
@@ -208,11 +177,6 @@ def _organisation_sector_ids(need: Need) -> list[int]:
     if need.organisation_id is None:
         return []
     return list(need.organisation.sectors.values_list("pk", flat=True))  # type: ignore[union-attr]
-
-
-def _held_for_need(need: Need) -> int:
-    live = Match.objects.filter(need=need, status__in=Match.HOLDING)
-    return live.aggregate(total=Sum("units"))["total"] or 0
 
 
 # --- Retrieval -----------------------------------------------------------------------
@@ -295,18 +259,16 @@ OFFER_COLUMNS = (
 )  # fmt: skip
 
 
-def offer_facts_from_row(row: tuple[Any, ...], *, held: int, pending: int) -> OfferFacts | None:
-    """Facts of one row of ``OFFER_COLUMNS``, or None when the offer has nothing left."""
+def offer_facts_from_row(row: tuple[Any, ...], *, held: int, pending: int) -> OfferFacts:
+    """Facts of one row of ``OFFER_COLUMNS``; ``units`` is what the offer has left."""
     (pk, kind, category, housing_type, capacity, households, quantity, household_types,
      start, end, min_stay, max_stay, step_free, pets, languages, sector, confirmed,
      published, created) = row  # fmt: skip
     total = _units_of(kind, households=households, quantity=quantity, capacity=capacity)
-    if total - held < 1:
-        return None
     latitude, longitude = _sectors().get(sector, (0.0, 0.0))
     return OfferFacts(
         id=pk, kind=kind, category_ids=_ancestors(category), housing_type=housing_type,
-        beds=capacity or 0, households_at_once=households or 1, units=total - held,
+        beds=capacity or 0, households_at_once=households or 1, units=max(total - held, 0),
         household_types=frozenset(household_types), available_from=start,
         available_until=end, min_stay_nights=min_stay, max_stay_nights=max_stay,
         step_free=step_free, pets=pets, languages=frozenset(languages), sector_id=sector,
@@ -343,12 +305,12 @@ def nearest_candidates(need: Need, facts: NeedFacts, limit: int) -> list[OfferFa
         ring = districts[start : start + size]
         rows += offers.filter(sector_id__in=ring).values_list(*OFFER_COLUMNS)[: limit - len(rows)]
         start, size = start + size, size * 2
-    held, pending = load_of([row[0] for row in rows])
+    held_units, pending = load_of([row[0] for row in rows])
     found = (
-        offer_facts_from_row(row, held=held.get(row[0], 0), pending=pending.get(row[0], 0))
+        offer_facts_from_row(row, held=held_units.get(row[0], 0), pending=pending.get(row[0], 0))
         for row in rows
     )
-    return [offer for offer in found if offer is not None]
+    return [offer for offer in found if offer.units >= 1]
 
 
 def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestion]:
@@ -374,10 +336,7 @@ def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestio
 def suggestions_for_offer(offer: Offer, limit: int | None = None) -> list[Suggestion]:
     """The needs one offer could serve best."""
     limit = limit or settings.ENTRAIDE_MATCHING_SUGGESTIONS
-    loaded = with_load(Offer.objects.filter(pk=offer.pk)).select_related("sector").first()
-    if loaded is None:
-        return []
-    offer_side = offer_facts(loaded)
+    offer_side = offer_facts(offer)
     needs = Need.objects.active().filter(kind=offer.kind).select_related("organisation")
     needs = needs.prefetch_related("sectors", "organisation__sectors")
     if offer.kind == HelpKind.HOUSING:
@@ -395,10 +354,7 @@ def suggestions_for_offer(offer: Offer, limit: int | None = None) -> list[Sugges
 
 def scored_pair(need: Need, offer: Offer) -> Suggestion | None:
     """The score of one pair, or None if it breaks a hard constraint."""
-    loaded = with_load(Offer.objects.filter(pk=offer.pk)).first()
-    if loaded is None:
-        return None
-    need_side, offer_side = need_facts(need), offer_facts(loaded)
+    need_side, offer_side = need_facts(need), offer_facts(offer)
     if violations(need_side, offer_side):
         return None
     scored = score(need_side, offer_side, weights=weights(), today=timezone.localdate())
@@ -426,6 +382,5 @@ def pair_problems(need: Need, offer: Offer) -> list[str]:
         return [_("the offer is not published")]
     if need.status not in Need.ACTIVE:
         return [_("the need is not open")]
-    loaded = with_load(Offer.objects.filter(pk=offer.pk)).first()
-    broken = violations(need_facts(need), offer_facts(loaded or offer))
+    broken = violations(need_facts(need), offer_facts(offer))
     return [str(_RULE_LABELS[name]) for name in broken]

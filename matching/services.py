@@ -26,6 +26,7 @@ from core.errors import DomainError
 from core.lifecycle import transition
 from matching import retrieval
 from matching.models import CheckIn, Match, MatchTransition
+from matching.retrieval import held
 from needs.models import Need
 from needs.services import need_record_matching
 from notifications.services import notify
@@ -56,12 +57,6 @@ def _lock(match: Match) -> Match:
         .select_related("offer", "need")
         .get(pk=match.pk)
     )
-
-
-def held(*, offer: Offer | None = None, need: Need | None = None) -> int:
-    live = Match.objects.live()
-    live = live.filter(offer=offer) if offer is not None else live.filter(need=need)
-    return live.aggregate(total=Sum("units"))["total"] or 0
 
 
 def offer_remaining(offer: Offer) -> int:
@@ -182,6 +177,8 @@ def side_of(user: Any, match: Match) -> str | None:
         return Match.Side.ASSOCIATION
     if organisation is None and roles.is_staff_member(user):
         return Match.Side.ASSOCIATION  # a person met at a counter: staff answer for them
+    if match.offer.owner_id is None and roles.is_staff_member(user):
+        return Match.Side.RESIDENT  # a caller of the phone line without an account
     return None
 
 
@@ -193,11 +190,7 @@ def match_accept(*, match: Match, by: User) -> Match:
     if side is None:
         raise PermissionError("Only the two sides of a match answer it.")
     now = timezone.now()
-    already: dict[str, Any] = {
-        Match.Side.RESIDENT: match.resident_accepted_at,
-        Match.Side.ASSOCIATION: match.association_accepted_at,
-    }
-    if already[side] is not None or match.status not in Match.AWAITING_ANSWER:
+    if match.accepted_by(side) or match.status not in Match.AWAITING_ANSWER:
         raise DomainError(_("This proposal is not waiting for your answer."), code="answered")
     if match.answer_due is not None and match.answer_due < now:
         raise DomainError(_("This proposal has expired."), code="expired")

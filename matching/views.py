@@ -37,14 +37,11 @@ def proposal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = None
     if match.contact_visible:
         contact = services.match_contact(match=match, by=request.user)
-    answered = (
-        match.resident_accepted_at if side == Match.Side.RESIDENT else match.association_accepted_at
-    )
     context = {
         "match": match,
         "side": side,
         "contact": contact,
-        "can_answer": match.status in Match.AWAITING_ANSWER and answered is None,
+        "can_answer": match.awaiting_answer and not match.accepted_by(side),
         "decline_form": DeclineForm(),
     }
     return render(request, "matching/proposal.html", context)
