@@ -28,9 +28,3 @@ def own_offer_or_404(user: Any, pk: int) -> Offer:
     if offer is None:
         raise Http404
     return offer
-
-
-def sees_private_details(user: Any, offer: Offer) -> bool:
-    """The exact address and contact: the owner's own, or staff (audited elsewhere)."""
-    owner = offer.owner_id
-    return (owner is not None and owner == getattr(user, "pk", None)) or roles.is_staff_member(user)

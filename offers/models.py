@@ -324,13 +324,16 @@ class Offer(models.Model):
 
         today = timezone.localdate()
         # The title appears in lists and message subjects: it must not carry contact data.
+        # What coordinators and the other side read must not carry contact data; the
+        # title also appears in lists and messages.
         if personal_data_kinds(self.title):
             add("title", _("Keep the title short and without a phone number or e-mail."))
-        if personal_data_kinds(self.description):
-            add(
-                "description",
-                _("Do not write a phone number or e-mail here: the city team already has them."),
-            )
+        no_contact = _(
+            "Do not write a phone number or e-mail here: the city team already has them."
+        )
+        for name in ("description", "pickup_hours", "language_pairs", "sizes"):
+            if personal_data_kinds(getattr(self, name)):
+                add(name, no_contact)
         if self.kind == HelpKind.HOUSING and self.category_id is not None:
             add("category", _("Housing offers have no category."))
         self._clean_lists(add)

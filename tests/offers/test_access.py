@@ -1,4 +1,5 @@
-"""The one place that says who reaches which offer (``offers.access``)."""
+"""The one place that says who reaches which offer (``offers.access``). Who sees an
+address or a contact on each page and endpoint is walked in ``test_privacy.py``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from accounts.models import User
-from offers.access import own_offer_or_404, sees_private_details, visible_offers
+from offers.access import own_offer_or_404, visible_offers
 from tests.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,19 +40,3 @@ def test_only_the_owner_manages_an_offer_from_the_resident_pages(
     assert own_offer_or_404(resident, offer.pk) == offer
     with pytest.raises(Http404):
         own_offer_or_404(staff, offer.pk)
-
-
-def test_the_exact_address_is_for_the_owner_and_staff(
-    resident: User, other_resident: User, association_member: User, staff: User
-) -> None:
-    offer = OfferFactory(owner=resident, housing=True)
-    assert sees_private_details(resident, offer)
-    assert sees_private_details(staff, offer)
-    assert not sees_private_details(other_resident, offer)
-    assert not sees_private_details(association_member, offer)
-    assert not sees_private_details(AnonymousUser(), offer)
-
-
-def test_a_visitor_does_not_see_the_address_of_an_offer_taken_by_phone() -> None:
-    offer = OfferFactory(by_phone=True, housing=True)
-    assert not sees_private_details(AnonymousUser(), offer)

@@ -170,3 +170,7 @@ def test_a_foreign_phone_keeps_its_digits() -> None:
 )
 def test_a_description_with_contact_data_is_refused(description: str) -> None:
     assert donation(description=description) == {"description"}
+
+
+def test_pick_up_hours_with_a_phone_number_are_refused() -> None:
+    assert donation(pickup_hours="le soir, appeler le 06 12 34 56 78") == {"pickup_hours"}
