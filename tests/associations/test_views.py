@@ -59,6 +59,16 @@ def test_an_organisation_page_and_its_contact_are_for_its_people_and_staff(
         assert "contact-a@example.org" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("role", "sees_addresses"), [("member_a", False), ("admin_a", True), ("staff", True)]
+)
+def test_members_addresses_are_shown_to_those_who_manage_members_only(
+    world: dict[str, Any], role: str, sees_addresses: bool
+) -> None:
+    page = as_(world, role).get(f"/associations/{world['org_a'].pk}/").content.decode()
+    assert ("aa@example.org" in page) is sees_addresses  # the admin's address
+
+
 def test_a_staff_look_at_an_organisation_contact_is_audited(world: dict[str, Any]) -> None:
     as_(world, "staff").get(f"/associations/{world['org_a'].pk}/")
     assert AuditEntry.objects.filter(action="associations.contact.viewed").count() == 1

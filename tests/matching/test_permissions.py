@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from core.models import Sector
 from matching import follow_up, services
 from matching.models import CheckIn, Match
 from needs.models import Need
@@ -161,6 +162,21 @@ def test_staff_answer_for_a_need_met_at_the_counter(room: Offer, staff: User) ->
     assert pages.get(reverse("matching:proposal", args=[match.pk])).status_code == 200
     pages.post(reverse("matching:answer", args=[match.pk, "accept"]))
     assert Match.objects.get().status == Match.Status.ACCEPTED_BY_ASSOCIATION
+
+
+def test_staff_answer_for_a_caller_of_the_phone_line_without_an_account(
+    sector: Sector, need: Need, staff: User, association_member: User
+) -> None:
+    by_phone = OfferFactory(
+        by_phone=True, housing=True, sector=sector, capacity=2,
+        household_types=["single_adult", "couple"],
+    )  # fmt: skip
+    Offer.objects.filter(pk=by_phone.pk).update(status=Offer.Status.PUBLISHED)
+    by_phone.refresh_from_db()
+    match = services.match_propose(need=need, offer=by_phone, by=staff)
+    client_for(staff).post(reverse("matching:answer", args=[match.pk, "accept"]))
+    services.match_accept(match=match, by=association_member)
+    assert Match.objects.get().status == Match.Status.CONFIRMED
 
 
 # --- API -----------------------------------------------------------------------------
