@@ -22,6 +22,7 @@ from core.models import Sector
 from core.pii import personal_data_kinds
 from core.vocabulary import HelpKind
 from needs.models import Need, NeedTransition
+from needs.signals import need_published, need_withdrawn
 
 Status = Need.Status
 
@@ -179,6 +180,7 @@ def need_publish(*, need: Need, by: User) -> Need:
     _check_consistent(need)
     need = _move(need, Status.OPEN, by, opened_at=timezone.now())
     audit(actor=by, action="needs.need.published", target=need)
+    need_published.send(sender=Need, need=need, by=by)
     return need
 
 
@@ -189,6 +191,7 @@ def need_close(*, need: Need, by: User, note: str = "") -> Need:
     target = Status.CANCELLED if need.status == Status.DRAFT else Status.CLOSED
     need = _move(need, target, by, note=note)
     audit(actor=by, action=f"needs.need.{target}", target=need)
+    need_withdrawn.send(sender=Need, need=need, by=by, reason=str(target))
     return need
 
 
@@ -197,6 +200,7 @@ def need_mark_fulfilled(*, need: Need, by: User, note: str = "") -> Need:
     _check_may_manage(by, need.organisation)
     need = _move(need, Status.FULFILLED, by, note=note)
     audit(actor=by, action="needs.need.fulfilled", target=need)
+    need_withdrawn.send(sender=Need, need=need, by=by, reason="fulfilled")
     return need
 
 
@@ -205,6 +209,7 @@ def need_cancel(*, need: Need, by: User, note: str = "") -> Need:
     _check_may_manage(by, need.organisation)
     need = _move(need, Status.CANCELLED, by, note=note)
     audit(actor=by, action="needs.need.cancelled", target=need)
+    need_withdrawn.send(sender=Need, need=need, by=by, reason="cancelled")
     return need
 
 
@@ -214,13 +219,16 @@ def need_reopen(*, need: Need, by: User) -> Need:
     _check_may_manage(by, need.organisation)
     need = _move(need, Status.OPEN, by)
     audit(actor=by, action="needs.need.reopened", target=need)
+    need_published.send(sender=Need, need=need, by=by)
     return need
 
 
 @transaction.atomic
 def need_expire(*, need: Need) -> Need:
     """No longer wanted after its end date (the platform does it, not a person)."""
-    return _move(need, Status.EXPIRED, None, note="wanted_until passed")
+    need = _move(need, Status.EXPIRED, None, note="wanted_until passed")
+    need_withdrawn.send(sender=Need, need=need, by=None, reason="expired")
+    return need
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from core.lifecycle import transition
 from notifications.services import notify
 from offers import links
 from offers.models import HousingCheck, Offer, OfferTransition, normalise_phone
+from offers.signals import offer_withdrawn
 
 Status = Offer.Status
 
@@ -114,6 +115,7 @@ def offer_update(*, offer: Offer, by: User, data: Mapping[str, Any]) -> Offer:
         offer.housing_checks.all().delete()  # another place: visit and call again
     if offer.status in (Status.PUBLISHED, Status.PAUSED) and not roles.is_staff_member(by):
         _move(offer, Status.PENDING, by=by, note="edited", submitted_at=timezone.now())
+        _withdrawn(offer, by=by, reason="back_to_review")
     return offer
 
 
@@ -123,8 +125,16 @@ def offer_submit(*, offer: Offer, by: User) -> Offer:
     return _move(offer, Status.PENDING, by=by, submitted_at=timezone.now())
 
 
+def _withdrawn(offer: Offer, *, by: User | None, reason: str) -> None:
+    """Tell the platform the offer can no longer be proposed (matching frees its holds)."""
+    offer_withdrawn.send(sender=Offer, offer=offer, by=by, reason=reason)
+
+
+@transaction.atomic
 def offer_pause(*, offer: Offer, by: User | None) -> Offer:
-    return _move(offer, Status.PAUSED, by=by)
+    offer = _move(offer, Status.PAUSED, by=by)
+    _withdrawn(offer, by=by, reason="paused")
+    return offer
 
 
 def _locked_in(offer: Offer, *allowed: str) -> Offer:
@@ -148,8 +158,11 @@ def offer_resume(*, offer: Offer, by: User) -> Offer:
     return _move(offer, Status.PUBLISHED, by=by, last_confirmed_at=timezone.now())
 
 
+@transaction.atomic
 def offer_close(*, offer: Offer, by: User) -> Offer:
-    return _move(offer, Status.CLOSED, by=by)
+    offer = _move(offer, Status.CLOSED, by=by)
+    _withdrawn(offer, by=by, reason="closed")
+    return offer
 
 
 @transaction.atomic
@@ -388,6 +401,7 @@ def offers_expire_unconfirmed(*, now: Any = None) -> int:
             if offer.status != Status.PUBLISHED:
                 continue
             _move(offer, Status.EXPIRED, by=None, note="not confirmed")
+            _withdrawn(offer, by=None, reason="expired")
             _tell_owner(offer, "offers.offer_expired", f"expired:{offer.reminder_sent_at}")
             expired += 1
     return expired
