@@ -1,15 +1,54 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
 
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory
 
 pytest_plugins = ["tests.celery_worker", "tests.browser.fixtures"]
+
+# Tests make accounts by the thousand: a password needs no slow hashing there. The real
+# hasher (PBKDF2, Django's default) is what the settings keep for everyone else.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords() -> Iterator[None]:
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches() -> Iterator[None]:
+    """Matching caches districts and categories per process: each test reads its own."""
+    from matching import retrieval
+
+    retrieval.clear_caches()
+    yield
+    retrieval.clear_caches()
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo city (``seed_demo``), loaded once for a module whose tests only read it.
+
+    It lives in a transaction opened around the module's tests: each test runs in a
+    savepoint inside it (pytest-django's ``db``), and the whole is rolled back at the end,
+    so no other module ever sees it. Returns what the command printed.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        printed = StringIO()
+        call_command("seed_demo", stdout=printed)
+        yield printed.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ details on both sides (so that a leak is easy to spot)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation, User
 from core.models import Sector
-from matching import retrieval, services
+from matching import services
 from matching.models import Match
 from needs.models import Need
 from offers.models import Offer
@@ -31,19 +30,6 @@ STREET_ADDRESS = "17 impasse des Glycines"
 ASSOCIATION_PHONE = "04 76 98 76 54"
 ASSOCIATION_EMAIL = "accueil@asso-solidaire.example.org"
 SECRETS = (RESIDENT_PHONE, RESIDENT_EMAIL, STREET_ADDRESS, ASSOCIATION_PHONE, ASSOCIATION_EMAIL)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_reference_caches() -> Iterator[None]:
-    """Retrieval caches sectors and categories per process: each test reads its own."""
-    retrieval.clear_caches()
-    yield
-    retrieval.clear_caches()
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from needs.models import Need
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_needs_of_every_kind_urgency_and_state_without_personal_data() -> None:
-    call_command("seed_demo")
+def test_the_demo_has_needs_of_every_kind_urgency_and_state_without_personal_data(
+    demo_city: str,
+) -> None:
     needs = Need.objects.all()
     assert 25 <= needs.count() <= 40
     assert set(needs.values_list("kind", flat=True)) == set(HelpKind.values)
@@ -23,8 +24,7 @@ def test_the_demo_has_needs_of_every_kind_urgency_and_state_without_personal_dat
     assert len(roles.active_memberships(member)) == 2  # picks which one they act for
 
 
-def test_loading_the_demo_twice_adds_no_need() -> None:
-    call_command("seed_demo")
+def test_loading_the_demo_twice_adds_no_need(demo_city: str) -> None:
     count = Need.objects.count()
     call_command("seed_demo")
     assert Need.objects.count() == count

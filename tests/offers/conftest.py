@@ -28,9 +28,3 @@ def owned(resident: User) -> Any:
         return offer
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """These tests make accounts by the hundred; their passwords need no slow hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

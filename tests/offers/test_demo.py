@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo() -> list[Offer]:
-    call_command("seed_demo", stdout=StringIO())
+def demo(demo_city: str) -> list[Offer]:
     return list(Offer.objects.select_related("category", "sector"))
 
 
