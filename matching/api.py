@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,8 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.http import account
+from core.http import account, object_or_404, parse_id
 from core.permissions import IsStaffMember
+from core.text import REASON_MAX_LENGTH
+from entraide.api.filters import StrictFilterSet
+from entraide.api.serializers import ModelSerializer, read_body
 from matching import retrieval, services, tasks
 from matching.access import visible_matches
 from matching.models import Match
@@ -27,10 +29,16 @@ from needs.models import Need
 from offers.models import Offer
 
 
-class MatchSerializer(serializers.ModelSerializer):
+class MatchSerializer(ModelSerializer):
     """A match as its sides and staff read it: facts and status, never a contact."""
 
     reasons = serializers.SerializerMethodField()
+    declined_by = serializers.ChoiceField(
+        choices=Match.Side.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Who declined; empty unless the proposal was declined.",
+    )
 
     class Meta:
         model = Match
@@ -51,7 +59,18 @@ class ProposeSerializer(serializers.Serializer):
     units = serializers.IntegerField(min_value=1, required=False)
 
 
-_Reason = inline_serializer("MatchReason", {"reason": serializers.CharField(required=False)})
+class MatchReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default=""
+    )
+
+
+class MatchFilter(StrictFilterSet):
+    class Meta:
+        model = Match
+        fields = ["status", "need", "offer"]
+
+
 _Contact = inline_serializer(
     "MatchContact",
     {
@@ -65,7 +84,7 @@ _Contact = inline_serializer(
 
 
 def _reason(request: Request) -> str:
-    return str(request.data.get("reason", "")) if isinstance(request.data, dict) else ""
+    return str(read_body(request, MatchReasonSerializer).validated_data["reason"])
 
 
 class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -74,7 +93,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     serializer_class = MatchSerializer
     ordering = "-id"
-    filterset_fields = ["status", "need", "offer"]
+    filterset_class = MatchFilter
 
     def get_queryset(self) -> QuerySet[Match]:
         if getattr(self, "swagger_fake_view", False):
@@ -105,7 +124,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def accept(self, request: Request, pk: str | None = None) -> Response:
         return self._respond(services.match_accept(match=self.get_object(), by=account(request)))
 
-    @extend_schema(request=_Reason, responses=MatchSerializer)
+    @extend_schema(request=MatchReasonSerializer, responses=MatchSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str | None = None) -> Response:
         match = services.match_decline(
@@ -113,7 +132,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return self._respond(match)
 
-    @extend_schema(request=_Reason, responses=MatchSerializer)
+    @extend_schema(request=MatchReasonSerializer, responses=MatchSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaffMember])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         match = services.match_cancel(
@@ -160,11 +179,11 @@ class SuggestionsView(APIView):
     def get(self, request: Request) -> Response:
         limit = _limit(request)
         if "need" in request.query_params:
-            need = get_object_or_404(Need, pk=_id(request, "need"))
+            need = object_or_404(Need, _id(request, "need"))
             found = retrieval.suggestions_for_need(need, limit)
             rows = [_row(need.pk, s.subject.pk, s) for s in found]
         elif "offer" in request.query_params:
-            offer = get_object_or_404(Offer, pk=_id(request, "offer"))
+            offer = object_or_404(Offer, _id(request, "offer"))
             found = retrieval.suggestions_for_offer(offer, limit)
             rows = [_row(s.subject.pk, offer.pk, s) for s in found]
         else:
@@ -172,20 +191,21 @@ class SuggestionsView(APIView):
         return Response(rows)
 
 
-def _id(request: Request, name: str) -> int:
+def _id(request: Request, name: str) -> str:
     value = request.query_params.get(name, "")
-    if not value.isdigit():
-        raise ValidationError({name: "A number is expected."})
-    return int(value)
+    if parse_id(value) is None:
+        raise ValidationError({name: "A whole number (an id) is expected."})
+    return value
 
 
 def _limit(request: Request) -> int | None:
     value = request.query_params.get("limit")
     if value is None:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= 100:
-        raise ValidationError({"limit": "Between 1 and 100."})
-    return int(value)
+    number = parse_id(value)
+    if number is None or not 1 <= number <= 100:
+        raise ValidationError({"limit": "A whole number from 1 to 100."})
+    return number
 
 
 def _row(need: int, offer: int, suggestion: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.lifecycle import TransitionLog
+from core.text import REASON_MAX_LENGTH
 from needs.models import Need
 from offers.models import Offer
 
@@ -102,7 +103,7 @@ class Match(models.Model):
     declined_by = models.CharField(
         _("declined by"), max_length=20, choices=Side.choices, blank=True
     )
-    decline_reason = models.TextField(_("reason"), blank=True, max_length=1000)
+    decline_reason = models.TextField(_("reason"), blank=True, max_length=REASON_MAX_LENGTH)
 
     objects = MatchQuerySet.as_manager()
 

@@ -24,6 +24,7 @@ from accounts.models import Membership, User
 from core.audit import audit
 from core.errors import DomainError
 from core.lifecycle import transition
+from core.text import clean_reason
 from matching import retrieval
 from matching.models import CheckIn, Match, MatchTransition
 from matching.retrieval import held
@@ -152,6 +153,7 @@ def match_propose(
 def match_cancel(*, match: Match, by: User, reason: str = "") -> Match:
     if not roles.is_staff_member(by):
         raise PermissionError("Only city staff cancel matches.")
+    reason = clean_reason(reason)
     match = _lock(match)
     was_confirmed = match.status == Status.CONFIRMED
     _move(match, Status.CANCELLED, by=by, note=reason)
@@ -219,15 +221,14 @@ def match_accept(*, match: Match, by: User) -> Match:
 
 @transaction.atomic
 def match_decline(*, match: Match, by: User, reason: str = "") -> Match:
+    reason = clean_reason(reason)
     match = _lock(match)
     side = side_of(by, match)
     if side is None:
         raise PermissionError("Only the two sides of a match answer it.")
     if match.status not in Match.AWAITING_ANSWER:
         raise DomainError(_("This proposal is not waiting for your answer."), code="answered")
-    _move(
-        match, Status.DECLINED, by=by, note=reason, declined_by=side, decline_reason=reason.strip()
-    )
+    _move(match, Status.DECLINED, by=by, note=reason, declined_by=side, decline_reason=reason)
     audit(actor=by, action="matching.match.declined", target=match, detail={"side": side})
     _tell_both(match, "declined")
     return match

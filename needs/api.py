@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -17,11 +16,13 @@ from accounts.models import Organisation
 from core.http import account
 from core.models import Category, Sector
 from core.vocabulary import SPOKEN_LANGUAGES, HouseholdType
+from entraide.api.filters import StrictFilterSet
+from entraide.api.serializers import ModelSerializer
 from needs import selectors, services
 from needs.models import Need
 
 
-class NeedSerializer(serializers.ModelSerializer):
+class NeedSerializer(ModelSerializer):
     """A need. ``internal_reference`` is present only for the need's own organisation."""
 
     organisation = serializers.PrimaryKeyRelatedField(
@@ -94,7 +95,7 @@ class NeedSerializer(serializers.ModelSerializer):
         return data
 
 
-class NeedFilter(filters.FilterSet):
+class NeedFilter(StrictFilterSet):
     class Meta:
         model = Need
         fields = ["kind", "category", "status", "urgency", "organisation"]

@@ -20,6 +20,7 @@ from core.errors import DomainError
 from core.lifecycle import transition
 from core.models import Sector
 from core.pii import personal_data_kinds
+from core.text import clean_reason, without_bidi_controls
 from core.vocabulary import HelpKind
 from needs.models import Need, NeedTransition
 from needs.signals import need_published, need_withdrawn
@@ -89,7 +90,7 @@ def _apply(need: Need, data: Mapping[str, Any]) -> None:
     if unknown:
         raise ValueError(f"Not writable: {sorted(unknown)}")
     for name, value in data.items():
-        setattr(need, name, value)
+        setattr(need, name, without_bidi_controls(value) if isinstance(value, str) else value)
     if need.kind == HelpKind.HOUSING:
         need.category = None
     else:
@@ -166,7 +167,7 @@ def _move(need: Need, to: str, by: User | None, note: str = "", **fields: Any) -
         table=Need.TRANSITIONS,
         log_model=NeedTransition,
         by=by,
-        note=note,
+        note=clean_reason(note),
         fields=fields,
     )
 

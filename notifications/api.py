@@ -6,22 +6,24 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.http import account
 from core.models import Sector
 from core.permissions import IsStaffMember
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
+from entraide.api.filters import StrictFilterSet
+from entraide.api.serializers import ModelSerializer, read_body
 from notifications import rendering, selectors, services
 from notifications.models import Notification, UrgentCall
 
 
-class InAppNotificationSerializer(serializers.ModelSerializer):
+class InAppNotificationSerializer(ModelSerializer):
     """The line of the notification centre and its link, in the recipient's language."""
 
     text = serializers.SerializerMethodField()
@@ -97,8 +99,9 @@ class PreferenceSerializer(serializers.Serializer):
         return data
 
 
-class PreferenceViewSet(viewsets.ViewSet):
-    """How you want to hear from us, and the urgent calls you opted in to."""
+class PreferenceView(APIView):
+    """How you want to hear from us, and the urgent calls you opted in to: one object per
+    person, read with GET and replaced with POST."""
 
     serializer_class = PreferenceSerializer
 
@@ -108,18 +111,17 @@ class PreferenceViewSet(viewsets.ViewSet):
         return values
 
     @extend_schema(responses=PreferenceSerializer)
-    def list(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response:
         return Response(self._data(request))
 
     @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
-    def create(self, request: Request) -> Response:
-        serializer = PreferenceSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+    def post(self, request: Request) -> Response:
+        serializer = read_body(request, PreferenceSerializer)
         services.preference_update(user=account(request), **serializer.validated_data)
         return Response(self._data(request))
 
 
-class StaffNotificationSerializer(serializers.ModelSerializer):
+class StaffNotificationSerializer(ModelSerializer):
     class Meta:
         model = Notification
         fields = [
@@ -137,7 +139,7 @@ class StaffNotificationSerializer(serializers.ModelSerializer):
         ]
 
 
-class StaffNotificationFilter(filters.FilterSet):
+class StaffNotificationFilter(StrictFilterSet):
     class Meta:
         model = Notification
         fields = ["status", "channel", "type"]
@@ -163,7 +165,7 @@ class StaffNotificationViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(StaffNotificationSerializer(notification).data)
 
 
-class UrgentCallSerializer(serializers.ModelSerializer):
+class UrgentCallSerializer(ModelSerializer):
     class Meta:
         model = UrgentCall
         fields = ["id", "kind", "sector", "language", "message", "recipients_count", "created_at"]

@@ -204,7 +204,9 @@ def notification_resend(*, notification: Notification, by: User) -> Notification
     """Staff send a failed or bounced message again (after fixing an address, say)."""
     row = Notification.objects.select_for_update().get(pk=notification.pk)
     if row.status not in {Status.FAILED, Status.BOUNCED}:
-        raise DomainError(_("Only a failed or bounced message can be sent again."))
+        raise DomainError(
+            _("Only a failed or bounced message can be sent again."), code="not_failed"
+        )
     notification_move(
         row,
         Status.QUEUED,
@@ -256,10 +258,13 @@ def preference_update(
     urgent_sectors: Iterable[Sector],
 ) -> NotificationPreference:
     if sms and not user.phone:
-        raise DomainError(_("Add a phone number to your account to receive text messages."))
+        raise DomainError(
+            _("Add a phone number to your account to receive text messages."), code="no_phone"
+        )
     if urgent_calls and not (urgent_kinds and urgent_languages):
         raise DomainError(
-            _("To receive urgent calls, choose at least one kind of help and one language.")
+            _("To receive urgent calls, choose at least one kind of help and one language."),
+            code="urgent_choices",
         )
     preference = preference_for(user)
     preference.email_optional = email_optional
@@ -277,7 +282,10 @@ def preference_unsubscribe(*, user: User, type_name: str) -> None:
     """One-click unsubscribe from one optional type (an urgent call also ends the opt-in)."""
     spec = registry.get(type_name)
     if not spec.optional:
-        raise DomainError(_("This message cannot be turned off: it is about your own offers."))
+        raise DomainError(
+            _("This message cannot be turned off: it is about your own offers."),
+            code="not_optional",
+        )
     preference = NotificationPreference.objects.select_for_update().filter(user=user).first()
     preference = preference or preference_for(user)
     if type_name not in preference.muted_types:
@@ -301,7 +309,8 @@ def urgent_call_send(
             _(
                 "The message seems to contain a phone number, an e-mail address or another "
                 "personal detail. Urgent calls carry a link, never anyone's details."
-            )
+            ),
+            code="personal_data",
         )
     since = timezone.now() - timedelta(hours=24)
     if (
@@ -310,7 +319,8 @@ def urgent_call_send(
     ):
         raise DomainError(
             _("At most %(limit)d urgent calls can be sent in 24 hours. Try again later.")
-            % {"limit": settings.ENTRAIDE_URGENT_CALLS_PER_DAY}
+            % {"limit": settings.ENTRAIDE_URGENT_CALLS_PER_DAY},
+            code="limit_reached",
         )
     audience = urgent_call_audience(kind=kind, sector=sector, language=language)
     call = UrgentCall.objects.create(

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,8 +23,10 @@ from core.http import account
 from core.models import Category, Sector
 from core.permissions import IsStaffMember
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
+from entraide.api.filters import IsoDateFilter, Rfc3339Filter, StrictFilterSet
+from entraide.api.serializers import ModelSerializer, read_body
 from offers import access, services
-from offers.models import WEEKLY_SLOTS, HousingCheck, Offer
+from offers.models import MODERATION_MESSAGE_MAX_LENGTH, WEEKLY_SLOTS, HousingCheck, Offer
 
 PUBLIC_FIELDS = [
     "id", "kind", "status", "title", "description", "language", "sector", "housing_type",
@@ -39,7 +40,7 @@ PUBLIC_FIELDS = [
 PRIVATE_FIELDS = ["street_address", "postcode"]
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(ModelSerializer):
     """An offer as its owner or city staff read it, without address or contact."""
 
     household_types = serializers.ListField(
@@ -96,10 +97,10 @@ class PhoneIntakeSerializer(OfferCreateSerializer):
         ]  # fmt: skip
 
 
-class OfferFilter(filters.FilterSet):
-    available_on = filters.DateFilter(method="filter_available_on", label="Available on this date")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+class OfferFilter(StrictFilterSet):
+    available_on = IsoDateFilter(method="filter_available_on", label="Available on this date")
+    created_after = Rfc3339Filter(field_name="created_at", lookup_expr="gte")
+    created_before = Rfc3339Filter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Offer
@@ -112,8 +113,14 @@ class OfferFilter(filters.FilterSet):
         )
 
 
-_Reason = inline_serializer("OfferReason", {"reason": serializers.CharField()})
-_Question = inline_serializer("OfferQuestion", {"question": serializers.CharField()})
+class OfferReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=MODERATION_MESSAGE_MAX_LENGTH)
+
+
+class OfferQuestionSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=MODERATION_MESSAGE_MAX_LENGTH)
+
+
 _Contact = inline_serializer(
     "OfferContact",
     {
@@ -126,18 +133,11 @@ _Contact = inline_serializer(
 )
 
 
-class HousingCheckSerializer(serializers.ModelSerializer):
+class HousingCheckSerializer(ModelSerializer):
     class Meta:
         model = HousingCheck
         fields = ["step", "done_on", "note", "done_by", "recorded_at"]
         read_only_fields = ["done_by", "recorded_at"]
-
-
-def _field(request: Request, name: str) -> str:
-    value = request.data.get(name, "") if isinstance(request.data, dict) else ""
-    if not isinstance(value, str):
-        raise ValidationError({name: "Text is expected."})
-    return value
 
 
 class OfferViewSet(
@@ -228,14 +228,14 @@ class OfferViewSet(
     def approve(self, request: Request, pk: str | None = None) -> Response:
         return self._respond(services.offer_approve(offer=self._staff(), by=account(request)))
 
-    @extend_schema(request=_Reason, responses=OfferSerializer)
+    @extend_schema(request=OfferReasonSerializer, responses=OfferSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaffMember])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        reason = str(_field(request, "reason"))
+        reason = read_body(request, OfferReasonSerializer).validated_data["reason"]
         offer = services.offer_reject(offer=self._staff(), by=account(request), reason=reason)
         return self._respond(offer)
 
-    @extend_schema(request=_Question, responses=OfferSerializer)
+    @extend_schema(request=OfferQuestionSerializer, responses=OfferSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -243,7 +243,7 @@ class OfferViewSet(
         url_path="request-information",
     )
     def request_information(self, request: Request, pk: str | None = None) -> Response:
-        question = str(_field(request, "question"))
+        question = read_body(request, OfferQuestionSerializer).validated_data["question"]
         offer = services.offer_request_information(
             offer=self._staff(), by=account(request), question=question
         )

@@ -24,6 +24,7 @@ from accounts.validators import validate_phone
 from core.lifecycle import TransitionLog
 from core.models import Category, Sector
 from core.pii import personal_data_kinds
+from core.text import REASON_MAX_LENGTH
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 
 WEEKDAYS = [
@@ -45,6 +46,7 @@ WEEKLY_SLOTS = [
 _SLOT_CODES = {code for code, _label in WEEKLY_SLOTS}
 _LANGUAGE_CODES = {code for code, _label in SPOKEN_LANGUAGES}
 _HOUSEHOLD_CODES = set(HouseholdType.values)
+MODERATION_MESSAGE_MAX_LENGTH = REASON_MAX_LENGTH
 
 
 def normalise_phone(value: str) -> str:
@@ -228,6 +230,7 @@ class Offer(models.Model):
     moderation_message = models.TextField(
         _("message from the city team"),
         blank=True,
+        max_length=MODERATION_MESSAGE_MAX_LENGTH,
         help_text=_("The reason for a refusal or the question asked, shown to the resident."),
     )
     origin = models.CharField(

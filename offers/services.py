@@ -19,6 +19,7 @@ from accounts.models import User
 from core.audit import audit
 from core.errors import DomainError
 from core.lifecycle import transition
+from core.text import clean_line, clean_reason, without_bidi_controls
 from notifications.services import notify
 from offers import links
 from offers.models import HousingCheck, Offer, OfferTransition, normalise_phone
@@ -66,7 +67,9 @@ def _assign(offer: Offer, data: Mapping[str, Any]) -> None:
     if unknown:
         raise ValueError(f"Not offer content: {sorted(unknown)}")
     for name, value in data.items():
-        setattr(offer, name, value)
+        # What staff and the other side read carries no bidi override (core.text).
+        setattr(offer, name, without_bidi_controls(value) if isinstance(value, str) else value)
+    offer.title = clean_line(offer.title)
 
 
 def _offer_url(offer: Offer) -> str:
@@ -233,7 +236,7 @@ def offer_approve(*, offer: Offer, by: User) -> Offer:
 @transaction.atomic
 def offer_reject(*, offer: Offer, by: User, reason: str) -> Offer:
     """Refuse a pending offer; the resident sees the reason and can change and resubmit."""
-    reason = reason.strip()
+    reason = clean_reason(reason)
     if not reason:
         raise DomainError(_("Write the reason: the resident will read it."), code="no_reason")
     _move(offer, Status.REJECTED, by=by, note=reason, moderation_message=reason)
@@ -245,7 +248,7 @@ def offer_reject(*, offer: Offer, by: User, reason: str) -> Offer:
 @transaction.atomic
 def offer_request_information(*, offer: Offer, by: User, question: str) -> Offer:
     """Send a pending offer back to its owner with a question; they answer by completing it."""
-    question = question.strip()
+    question = clean_reason(question)
     if not question:
         raise DomainError(_("Write the question for the resident."), code="no_question")
     _move(offer, Status.DRAFT, by=by, note=question, moderation_message=question)

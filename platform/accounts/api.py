@@ -9,9 +9,10 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.models import Membership, Organisation, User
 from accounts.services import user_revoke_api_token, user_rotate_api_token, user_update_profile
+from entraide.api.serializers import ModelSerializer
 
 
-class OrganisationSummarySerializer(serializers.ModelSerializer):
+class OrganisationSummarySerializer(ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -19,7 +20,7 @@ class OrganisationSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "is_verified"]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     organisation = OrganisationSummarySerializer(read_only=True)
 
     class Meta:
@@ -27,7 +28,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["organisation", "role"]
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     roles = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField()
 

@@ -14,6 +14,7 @@ from accounts.validators import (
     validate_phone,
     validate_registration_number,
 )
+from core.text import REASON_MAX_LENGTH
 
 
 class UserManager(BaseUserManager["User"]):
@@ -155,7 +156,9 @@ class Organisation(models.Model):
         related_name="+",
     )
     refused_at = models.DateTimeField(_("refused on"), null=True, blank=True)
-    refusal_reason = models.TextField(_("reason for the refusal"), blank=True)
+    refusal_reason = models.TextField(
+        _("reason for the refusal"), blank=True, max_length=REASON_MAX_LENGTH
+    )
     verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
     verified_by = models.ForeignKey(
         User,

@@ -17,9 +17,10 @@ from core.audit import audit
 from core.http import account
 from core.models import Sector
 from core.permissions import IsStaffMember
+from entraide.api.serializers import ModelSerializer
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     sectors = serializers.PrimaryKeyRelatedField(
         queryset=Sector.objects.all(), many=True, required=False
     )

@@ -16,6 +16,7 @@ from associations.models import Invitation
 from core.audit import audit
 from core.errors import DomainError
 from core.models import Sector
+from core.text import clean_line, clean_reason, without_bidi_controls
 from notifications.services import notify
 
 
@@ -34,10 +35,10 @@ def organisation_apply(
 ) -> Organisation:
     """An organisation asks to join; the person applying becomes its first admin."""
     organisation = Organisation.objects.create(
-        name=name.strip(),
+        name=clean_line(name),
         kind=kind,
-        description=description,
-        contact_name=contact_name,
+        description=without_bidi_controls(description),
+        contact_name=clean_line(contact_name),
         contact_email=contact_email,
         contact_phone=contact_phone,
         registration_number=normalise_registration_number(registration_number),
@@ -91,7 +92,8 @@ def organisation_refuse(*, organisation: Organisation, by: User, reason: str) ->
     """City staff turn an application down, with a reason the applicants read."""
     if not roles.is_staff_member(by):
         raise DomainError(_("Only city staff can refuse an organisation."), code="forbidden")
-    if not reason.strip():
+    reason = clean_reason(reason)
+    if not reason:
         raise DomainError(_("Say why, so that the applicants can answer."), code="reason_required")
     organisation = _locked(organisation)
     if organisation.is_verified:
@@ -99,7 +101,7 @@ def organisation_refuse(*, organisation: Organisation, by: User, reason: str) ->
     if organisation.refused_at is not None:
         raise DomainError(_("This application was already refused."), code="already_refused")
     organisation.refused_at = timezone.now()
-    organisation.refusal_reason = reason.strip()
+    organisation.refusal_reason = reason
     organisation.save(update_fields=["refused_at", "refusal_reason"])
     audit(actor=by, action="associations.organisation.refused", target=organisation)
     url = reverse("associations:detail", args=[organisation.pk])

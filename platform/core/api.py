@@ -3,9 +3,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
 from core.models import Category, Sector
+from entraide.api.serializers import ModelSerializer
 
 
-class SectorSerializer(serializers.ModelSerializer):
+class SectorSerializer(ModelSerializer):
     class Meta:
         model = Sector
         fields = ["id", "code", "name", "centroid_latitude", "centroid_longitude"]
@@ -20,7 +21,7 @@ class SectorViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     name = serializers.CharField(
         source="label", read_only=True, help_text="The name in the request's language."
     )

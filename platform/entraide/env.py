@@ -78,6 +78,18 @@ class Environment:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
 
+    def rate(self, name: str, default: str) -> str:
+        """A rate limit as DRF reads it: "number/period", period s, m, h or d."""
+        value = self._raw(name) or default
+        number, _slash, period = value.partition("/")
+        if not (number.isascii() and number.isdigit() and int(number) > 0) or (
+            period[:1] not in {"s", "m", "h", "d"}
+        ):
+            raise ImproperlyConfigured(
+                f"{name}={value!r} is not a rate such as 120/m (per s, m, h or d)."
+            )
+        return value
+
     def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
         value = self._raw(name)
         if value is None:

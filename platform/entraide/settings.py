@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.RejectUnreadableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -390,11 +391,36 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "entraide.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "entraide.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "entraide.api.throttling.PersonReadThrottle",
+        "entraide.api.throttling.PersonWriteThrottle",
+        "entraide.api.throttling.AddressReadThrottle",
+        "entraide.api.throttling.AddressWriteThrottle",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "entraide.api.schema.EntraideAutoSchema",
     "EXCEPTION_HANDLER": "entraide.api.errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API rate limits ("number/period", period s, m, h or d): a signed-in person's reads and
+# writes, and one network address's reads and writes (entraide/api/throttling.py).
+ENTRAIDE_API_RATES = {
+    "person_read": env.rate("ENTRAIDE_API_RATE_PERSON_READ", "600/m"),
+    "person_write": env.rate("ENTRAIDE_API_RATE_PERSON_WRITE", "120/m"),
+    "address_read": env.rate("ENTRAIDE_API_RATE_ADDRESS_READ", "1200/m"),
+    "address_write": env.rate("ENTRAIDE_API_RATE_ADDRESS_WRITE", "600/m"),
+}
+# The number of reverse proxies in front of the app, whose X-Forwarded-For entries name
+# the real client address for rate limits (0: use the connection's address).
+REST_FRAMEWORK["NUM_PROXIES"] = env.integer(
+    "ENTRAIDE_TRUSTED_PROXIES", 1 if PRODUCTION else 0, minimum=0
+)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Entraide API",
     "DESCRIPTION": (

@@ -414,19 +414,19 @@ def test_a_refused_proposal_is_a_message_on_the_staff_page(
     assert not Match.objects.exists()
 
 
-def test_a_refused_proposal_is_a_400_with_its_reason_in_the_api(
+def test_a_refused_proposal_is_a_422_with_its_reason_in_the_api(
     room: Offer, organisation, staff: User
 ) -> None:
     draft = NeedFactory(organisation=organisation, draft=True)
     response = api_as(staff).post("/api/v1/matches/", {"need": draft.pk, "offer": room.pk})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["detail"] == "This pair cannot be proposed: the need is not open."
 
 
-def test_answering_twice_is_a_400_in_the_api(proposed: Match, resident: User) -> None:
+def test_answering_twice_is_a_409_in_the_api(proposed: Match, resident: User) -> None:
     api = api_as(resident)
     assert api.post(f"/api/v1/matches/{proposed.pk}/accept/").status_code == 200
-    assert api.post(f"/api/v1/matches/{proposed.pk}/accept/").status_code == 400
+    assert api.post(f"/api/v1/matches/{proposed.pk}/accept/").status_code == 409
 
 
 def test_a_resident_declines_from_the_proposal_page_with_a_reason(

@@ -144,7 +144,7 @@ def test_a_member_cannot_create_for_another_association(world: dict[str, Any]) -
         {"kind": "housing", "organisation": world["org_b"].pk, "household_type": "single_adult"},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
 
 
@@ -152,7 +152,7 @@ def test_a_resident_cannot_create_a_need(world: dict[str, Any]) -> None:
     response = api(world, "resident").post(
         NEEDS, {"kind": "housing", "organisation": world["org_a"].pk}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert not Need.objects.filter(created_by=world["people"]["resident"]).exists()
 
 
@@ -162,9 +162,9 @@ def test_transitions_through_the_api(world: dict[str, Any], role: str, expected:
     assert response.status_code == expected
 
 
-def test_a_refused_transition_is_a_400_with_its_reason(world: dict[str, Any]) -> None:
+def test_a_refused_transition_is_a_409_with_its_reason(world: dict[str, Any]) -> None:
     response = api(world, "member_a").post(f"{NEEDS}{world['need_a'].pk}/publish/")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["code"] == "transition_refused"
 
 

@@ -312,7 +312,7 @@ def test_missing_preferences_are_a_400_naming_each_field(resident: User) -> None
 def test_text_messages_need_a_phone_number(resident: User) -> None:
     response = api_as(resident).post(PREFERENCES, preferences(sms=True))
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["detail"] == (
         "Add a phone number to your account to receive text messages."
     )
@@ -402,7 +402,7 @@ def test_staff_send_a_failed_or_bounced_message_again(staff: User, trait: str) -
 
 
 @pytest.mark.parametrize("trait", [{}, {"queued": True}, {"delivered": True}])
-def test_resending_a_message_that_did_not_fail_is_a_400_with_the_reason(
+def test_resending_a_message_that_did_not_fail_is_a_409_with_the_reason(
     staff: User, trait: dict[str, bool]
 ) -> None:
     row = NotificationFactory(**trait)
@@ -410,10 +410,10 @@ def test_resending_a_message_that_did_not_fail_is_a_400_with_the_reason(
 
     response = api_as(staff).post(resend_url(row))
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {
         "detail": "Only a failed or bounced message can be sent again.",
-        "code": "refused",
+        "code": "not_failed",
     }
     row.refresh_from_db()
     assert row.status == status_before
@@ -454,24 +454,24 @@ def test_creating_an_urgent_call_sends_it_to_the_people_who_opted_in(
         "Famille avec passeport 12AB34567 à loger.",
     ],
 )
-def test_an_urgent_call_with_personal_details_is_a_400(staff: User, message: str) -> None:
+def test_an_urgent_call_with_personal_details_is_a_422(staff: User, message: str) -> None:
     response = api_as(staff).post(URGENT_CALLS, urgent_call(message=message))
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["detail"].startswith(
         "The message seems to contain a phone number, an e-mail address or another personal detail."
     )
     assert not UrgentCall.objects.exists()
 
 
-def test_the_fourth_urgent_call_in_24_hours_is_a_400(staff: User) -> None:
+def test_the_fourth_urgent_call_in_24_hours_is_a_409(staff: User) -> None:
     client = api_as(staff)
     for _ in range(3):
         assert client.post(URGENT_CALLS, urgent_call()).status_code == 201
 
     response = client.post(URGENT_CALLS, urgent_call())
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["detail"] == (
         "At most 3 urgent calls can be sent in 24 hours. Try again later."
     )

@@ -321,14 +321,14 @@ def test_staff_take_an_offer_by_phone_through_the_api(staff: User, sector: Secto
 
 def test_the_api_needs_the_callers_consent(staff: User, sector: Sector) -> None:
     response = api_intake(staff, sector, consent=False)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["code"] == "no_consent"
     assert not Offer.objects.exists()
 
 
 def test_the_api_needs_the_callers_phone_or_e_mail(staff: User, sector: Sector) -> None:
     response = api_intake(staff, sector, caller_phone="  ", caller_email="")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {"detail": "Give the caller's phone or e-mail.", "code": "no_contact"}
     assert not Offer.objects.exists()
 
@@ -341,7 +341,7 @@ def test_the_api_refuses_a_phone_without_digits(staff: User, sector: Sector) -> 
 
 def test_an_invalid_offer_told_by_phone_is_a_clear_400(staff: User, sector: Sector) -> None:
     response = api_intake(staff, sector, street_address="")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "address" in response.json()["detail"]
     assert not Offer.objects.exists()
 

@@ -10,7 +10,7 @@ from matching.api import BatchRunView, MatchViewSet, SuggestionsView
 from needs.api import NeedViewSet
 from notifications.api import (
     NotificationViewSet,
-    PreferenceViewSet,
+    PreferenceView,
     StaffNotificationViewSet,
     UrgentCallViewSet,
 )
@@ -24,13 +24,13 @@ router.register("needs", NeedViewSet, basename="need")
 router.register("offers", OfferViewSet, basename="offer")
 router.register("matches", MatchViewSet, basename="match")
 router.register("notifications", NotificationViewSet, basename="notification")
-router.register("notification-preferences", PreferenceViewSet, basename="notification-preferences")
 router.register("staff/notifications", StaffNotificationViewSet, basename="staff-notification")
 router.register("staff/urgent-calls", UrgentCallViewSet, basename="staff-urgent-call")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("me/token/", TokenView.as_view(), name="me-token"),
+    path("notification-preferences/", PreferenceView.as_view(), name="notification-preferences"),
     path("matching/suggestions/", SuggestionsView.as_view(), name="matching-suggestions"),
     path("matching/batch-runs/", BatchRunView.as_view(), name="matching-batch-runs"),
     path("", include(router.urls)),
