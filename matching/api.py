@@ -17,11 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.http import account, object_or_404, parse_id
+from core.http import BIGINT_MAX, account, object_or_404, parse_id
 from core.permissions import IsStaffMember
+from core.rest.errors import Unprocessable
+from core.rest.filters import StrictFilterSet
+from core.rest.serializers import ModelSerializer, read_body
 from core.text import REASON_MAX_LENGTH
-from entraide.api.filters import StrictFilterSet
-from entraide.api.serializers import ModelSerializer, read_body
 from matching import retrieval, services, tasks
 from matching.access import visible_matches
 from matching.models import Match
@@ -162,17 +163,23 @@ _Suggestion = inline_serializer(
 )
 
 
+_ID = {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": 100}
+
+
 class SuggestionsView(APIView):
     """The best offers for one need (``?need=``) or the best needs for one offer
-    (``?offer=``), each with why (staff)."""
+    (``?offer=``), each with why (staff). One of the two is required: without either, a
+    422 (a rule across parameters that the schema cannot say)."""
 
     permission_classes = [IsStaffMember]
+    content_rules = True
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("need", int, required=False),
-            OpenApiParameter("offer", int, required=False),
-            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter("need", _ID, required=False, description="A need's id."),
+            OpenApiParameter("offer", _ID, required=False, description="An offer's id."),
+            OpenApiParameter("limit", _LIMIT, required=False, description="How many (default 10)."),
         ],
         responses=_Suggestion,
     )
@@ -187,7 +194,7 @@ class SuggestionsView(APIView):
             found = retrieval.suggestions_for_offer(offer, limit)
             rows = [_row(s.subject.pk, offer.pk, s) for s in found]
         else:
-            raise ValidationError({"need": "Give ?need= or ?offer=."})
+            raise Unprocessable("Give ?need= or ?offer=.")
         return Response(rows)
 
 

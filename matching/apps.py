@@ -7,7 +7,7 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        # Declares this app's notification types and digest sections.
+        # Declares this app's notification types and staff queues.
         from django.db.models.signals import post_delete, post_save
 
         from core.models import Category, Sector

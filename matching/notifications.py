@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.staff_queues import StaffQueue, register_staff_queue
 from matching.models import CheckIn, Match
-from notifications.digest import DigestSection, register_digest_section
 from notifications.registry import Audience, Channel, NotificationType, register
 
 _EXAMPLE = {"match_id": 1, "kind": "housing", "url": "/mises-en-relation/1/"}
@@ -50,16 +50,16 @@ STAFF_ALERT = register(
     )
 )
 
-register_digest_section(
-    DigestSection(
+register_staff_queue(
+    StaffQueue(
         key="matching.suggested",
         label=_("Suggested matches to review"),
         count=lambda: Match.objects.filter(status=Match.Status.SUGGESTED).count(),
         url="/equipe/mises-en-relation/",
     )
 )
-register_digest_section(
-    DigestSection(
+register_staff_queue(
+    StaffQueue(
         key="matching.difficult",
         label=_("Stays reported difficult or ended"),
         count=lambda: CheckIn.objects.filter(

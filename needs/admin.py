@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import CoordinatorAdmin
+from core.admin import ReadOnlyAdmin
 from needs.models import Need, NeedTransition
 
 
@@ -12,7 +12,9 @@ class NeedTransitionInline(admin.TabularInline):
 
 
 @admin.register(Need)
-class NeedAdmin(CoordinatorAdmin):
+class NeedAdmin(ReadOnlyAdmin):
+    """Read-only: needs change through their services (the staff and association pages)."""
+
     list_display = ["id", "kind", "category", "organisation", "origin", "status", "urgency"]
     list_filter = ["kind", "status", "urgency", "origin"]
     # The association's internal reference is for the association only.

@@ -15,9 +15,9 @@ from accounts import roles
 from accounts.models import Organisation
 from core.http import account
 from core.models import Category, Sector
+from core.rest.filters import StrictFilterSet
+from core.rest.serializers import ModelSerializer
 from core.vocabulary import SPOKEN_LANGUAGES, HouseholdType
-from entraide.api.filters import StrictFilterSet
-from entraide.api.serializers import ModelSerializer
 from needs import selectors, services
 from needs.models import Need
 

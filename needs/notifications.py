@@ -2,20 +2,20 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core.staff_queues import StaffQueue, register_staff_queue
 from needs.models import Need
 from needs.selectors import open_critical_count
-from notifications.digest import DigestSection, register_digest_section
 
-register_digest_section(
-    DigestSection(
+register_staff_queue(
+    StaffQueue(
         key="needs.open_critical",
         label=_("Critical needs still open (within 48 hours)"),
         count=open_critical_count,
         url="/equipe/besoins/?urgency=critical&status=open",
     )
 )
-register_digest_section(
-    DigestSection(
+register_staff_queue(
+    StaffQueue(
         key="needs.notes_to_clean",
         label=_("Need notes that seem to hold personal details"),
         count=lambda: Need.objects.flagged().count(),

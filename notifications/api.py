@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 from core.http import account
 from core.models import Sector
 from core.permissions import IsStaffMember
+from core.rest.filters import StrictFilterSet
+from core.rest.serializers import ModelSerializer, read_body
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
-from entraide.api.filters import StrictFilterSet
-from entraide.api.serializers import ModelSerializer, read_body
 from notifications import rendering, selectors, services
 from notifications.models import Notification, UrgentCall
 

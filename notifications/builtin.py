@@ -1,4 +1,4 @@
-"""The notification types and digest sections of the notifications app itself."""
+"""The notification types and staff queues of the notifications app itself."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from notifications.digest import DigestSection, register_digest_section
+from core.staff_queues import StaffQueue, register_staff_queue
 from notifications.models import Notification
 from notifications.registry import Audience, Channel, NotificationType, register
 
@@ -48,16 +48,16 @@ def _failed_last_day() -> int:
     ).count()
 
 
-register_digest_section(
-    DigestSection(
+register_staff_queue(
+    StaffQueue(
         key="notifications.failed",
         label=_("Messages that could not be sent (last 24 hours)"),
         count=_failed_last_day,
         url="/equipe/notifications/?status=failed",
     )
 )
-register_digest_section(
-    DigestSection(
+register_staff_queue(
+    StaffQueue(
         key="accounts.organisations_to_verify",
         label=_("Organisations waiting for verification"),
         count=lambda: Organisation.objects.to_verify().count(),

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from entraide.celery import app
 from notifications.delivery import deliver
 from notifications.digest import digest_counts
 from notifications.models import Notification, UrgentCall
@@ -35,7 +34,8 @@ def send_notification(self, notification_id: int) -> str:  # type: ignore[no-unt
 
 def enqueue_deliveries(ids: list[int]) -> None:
     """Publish one delivery task per id over a single broker connection."""
-    with app.producer_or_acquire() as producer:
+    # The task's own app (the project's Celery app, found without importing the project).
+    with send_notification.app.producer_or_acquire() as producer:
         for notification_id in ids:
             send_notification.apply_async((notification_id,), producer=producer)
 

@@ -22,9 +22,9 @@ from accounts.validators import validate_phone
 from core.http import account
 from core.models import Category, Sector
 from core.permissions import IsStaffMember
+from core.rest.filters import IsoDateFilter, Rfc3339Filter, StrictFilterSet
+from core.rest.serializers import ModelSerializer, read_body
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
-from entraide.api.filters import IsoDateFilter, Rfc3339Filter, StrictFilterSet
-from entraide.api.serializers import ModelSerializer, read_body
 from offers import access, services
 from offers.models import MODERATION_MESSAGE_MAX_LENGTH, WEEKLY_SLOTS, HousingCheck, Offer
 

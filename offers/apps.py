@@ -7,5 +7,5 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers")
 
     def ready(self) -> None:
-        # Declares this app's notification types and digest section.
+        # Declares this app's notification types and staff queues.
         from offers import notifications  # noqa: F401

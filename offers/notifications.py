@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from notifications.digest import DigestSection, register_digest_section
+from core.staff_queues import StaffQueue, register_staff_queue
 from notifications.registry import Audience, Channel, NotificationType, register
 from offers.models import Offer
 
@@ -63,8 +63,8 @@ TAKEOVER_INVITATION = register(
     )
 )
 
-register_digest_section(
-    DigestSection(
+register_staff_queue(
+    StaffQueue(
         key="offers.pending",
         label=_("Offers waiting for review"),
         count=lambda: Offer.objects.pending().count(),

@@ -1,4 +1,4 @@
-"""Dependencies point one way (CONVENTIONS.md): checked on the import statements."""
+"""Dependencies point one way (docs/conventions.md): checked on the import statements."""
 
 from __future__ import annotations
 
@@ -19,12 +19,19 @@ PACKAGES = {
     "notifications": ROOT / "notifications",
 }
 DOMAIN_APPS = {"offers", "needs", "matching"}
+# Who may not import whom. The layers, from the bottom: accounts, core, notifications,
+# associations, then the domain apps (needs, offers, matching, which reads both); entraide
+# (settings, URLs, the API router, Celery) wires them all, and nobody imports it.
+WIRING = {"entraide"}
 FORBIDDEN = {
-    "notifications": DOMAIN_APPS,
-    "offers": {"matching"},
-    "needs": {"matching", "offers"},
-    "accounts": DOMAIN_APPS | {"notifications", "associations"},
-    "associations": DOMAIN_APPS,
+    "accounts": DOMAIN_APPS | WIRING | {"core", "notifications", "associations"},
+    "core": DOMAIN_APPS | WIRING | {"notifications", "associations"},
+    "notifications": DOMAIN_APPS | WIRING | {"associations"},
+    "associations": DOMAIN_APPS | WIRING,
+    "needs": WIRING | {"matching", "offers"},
+    "offers": WIRING | {"matching"},
+    "matching": WIRING,
+    "entraide": set(),
 }
 
 
@@ -44,6 +51,15 @@ def imported_packages(package: str) -> dict[str, set[str]]:
     return found
 
 
+def test_every_project_package_is_checked() -> None:
+    """A new package (an app under platform/ or at the top level) must say whom it may
+    import: list it in PACKAGES and FORBIDDEN."""
+    found = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    found |= {path.parent.name for path in (ROOT / "platform").glob("*/apps.py")}
+    found |= {path.parent.name for path in (ROOT / "platform").glob("*/settings.py")}
+    assert found == set(PACKAGES) == set(FORBIDDEN)
+
+
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_dependencies_point_one_way(package: str) -> None:
     if not PACKAGES[package].exists():
@@ -54,6 +70,36 @@ def test_dependencies_point_one_way(package: str) -> None:
         if names & FORBIDDEN[package]
     }
     assert offending == {}
+
+
+def package_graph() -> dict[str, set[str]]:
+    """Which project packages each project package imports (test code aside)."""
+    graph: dict[str, set[str]] = {}
+    for package in PACKAGES:
+        names = set().union(*imported_packages(package).values())
+        graph[package] = (names & set(PACKAGES)) - {package}
+    return graph
+
+
+def test_no_two_packages_import_each_other_even_through_others() -> None:
+    """The project's packages form layers: no import cycle at all, of any length."""
+    graph = package_graph()
+    state: dict[str, str] = {}
+    cycles: list[list[str]] = []
+
+    def visit(package: str, path: list[str]) -> None:
+        state[package] = "open"
+        for imported in sorted(graph[package]):
+            if state.get(imported) == "open":
+                cycles.append([*path[path.index(imported) :], imported])
+            elif imported not in state:
+                visit(imported, [*path, imported])
+        state[package] = "done"
+
+    for package in sorted(graph):
+        if package not in state:
+            visit(package, [package])
+    assert cycles == []
 
 
 def test_no_relative_imports_anywhere() -> None:

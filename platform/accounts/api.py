@@ -9,10 +9,9 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.models import Membership, Organisation, User
 from accounts.services import user_revoke_api_token, user_rotate_api_token, user_update_profile
-from entraide.api.serializers import ModelSerializer
 
 
-class OrganisationSummarySerializer(ModelSerializer):
+class OrganisationSummarySerializer(serializers.ModelSerializer):
     is_verified = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -20,7 +19,7 @@ class OrganisationSummarySerializer(ModelSerializer):
         fields = ["id", "name", "kind", "is_verified"]
 
 
-class MembershipSerializer(ModelSerializer):
+class MembershipSerializer(serializers.ModelSerializer):
     organisation = OrganisationSummarySerializer(read_only=True)
 
     class Meta:
@@ -28,7 +27,7 @@ class MembershipSerializer(ModelSerializer):
         fields = ["organisation", "role"]
 
 
-class MeSerializer(ModelSerializer):
+class MeSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField()
 

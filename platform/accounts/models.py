@@ -14,7 +14,6 @@ from accounts.validators import (
     validate_phone,
     validate_registration_number,
 )
-from core.text import REASON_MAX_LENGTH
 
 
 class UserManager(BaseUserManager["User"]):
@@ -157,7 +156,10 @@ class Organisation(models.Model):
     )
     refused_at = models.DateTimeField(_("refused on"), null=True, blank=True)
     refusal_reason = models.TextField(
-        _("reason for the refusal"), blank=True, max_length=REASON_MAX_LENGTH
+        # The bound of every reason staff write (core.text.REASON_MAX_LENGTH).
+        _("reason for the refusal"),
+        blank=True,
+        max_length=1000,
     )
     verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
     verified_by = models.ForeignKey(

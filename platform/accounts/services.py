@@ -6,14 +6,13 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from core.text import clean_line
 
 
 @transaction.atomic
 def user_update_profile(
     *, user: User, display_name: str, preferred_language: str, phone: str
 ) -> User:
-    user.display_name = clean_line(display_name)
+    user.display_name = display_name.strip()
     user.preferred_language = preferred_language
     user.phone = phone
     user.full_clean(exclude=["password"])

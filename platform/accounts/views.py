@@ -8,9 +8,9 @@ from rest_framework.authtoken.models import Token
 
 from accounts import roles
 from accounts.forms import ProfileForm
+from accounts.http import AuthenticatedRequest
+from accounts.i18n import remember_language
 from accounts.services import user_revoke_api_token, user_rotate_api_token, user_update_profile
-from core.http import AuthenticatedRequest
-from core.i18n import remember_language
 
 
 @login_required

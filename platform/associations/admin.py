@@ -1,11 +1,13 @@
 from django.contrib import admin
 
 from associations.models import Invitation
-from core.admin import CoordinatorAdmin
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Invitation)
-class InvitationAdmin(CoordinatorAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
+    """Read-only: invitations are sent and withdrawn by the organisation's admins."""
+
     list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
     list_filter = ["role"]
     search_fields = ["email", "organisation__name"]

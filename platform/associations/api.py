@@ -17,7 +17,7 @@ from core.audit import audit
 from core.http import account
 from core.models import Sector
 from core.permissions import IsStaffMember
-from entraide.api.serializers import ModelSerializer
+from core.rest.serializers import ModelSerializer
 
 
 class OrganisationSerializer(ModelSerializer):

@@ -3,7 +3,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
 from core.models import Category, Sector
-from entraide.api.serializers import ModelSerializer
+from core.rest.serializers import ModelSerializer
 
 
 class SectorSerializer(ModelSerializer):

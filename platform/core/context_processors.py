@@ -17,14 +17,4 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "contact_email": settings.ENTRAIDE_CONTACT_EMAIL,
         "dpo_email": settings.ENTRAIDE_DPO_EMAIL,
         "is_staff_member": roles.is_staff_member(user),
-        "unread_notifications": _unread(user),
     }
-
-
-def _unread(user: object) -> int:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return 0
-    # Imported here: the notifications app builds on core, not the other way round.
-    from notifications.selectors import unread_count
-
-    return unread_count(user)  # type: ignore[arg-type]

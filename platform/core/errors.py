@@ -1,7 +1,7 @@
 """The error every domain rule raises when it refuses an action.
 
 Pages turn it into a message (``core.middleware.DomainErrorMiddleware``), the API into a
-400 with the same text (``entraide.api.errors``); neither ever shows a 500.
+400 with the same text (``core.rest.errors``); neither ever shows a 500.
 """
 
 from django.utils.functional import Promise

@@ -9,7 +9,10 @@ from django.db import models
 from django.http import Http404, HttpRequest
 from rest_framework.request import Request
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
+
+__all__ = ["BIGINT_MAX", "AuthenticatedRequest", "account", "object_or_404", "parse_id"]
 
 # Ids are PostgreSQL bigints: ASCII digits only ("²".isdigit() is true in Python, and int()
 # refuses it), and no more than the column holds.
@@ -25,12 +28,6 @@ def account(request: HttpRequest | Request) -> User:
     if not isinstance(user, User):
         raise PermissionError("This needs a signed-in person.")
     return user
-
-
-class AuthenticatedRequest(HttpRequest):
-    """The request of a view behind ``login_required``: its user has an account."""
-
-    user: User
 
 
 def parse_id(value: Any, *, allow_zero: bool = False) -> int | None:

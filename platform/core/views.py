@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from accounts.services import user_set_language
 from core.health import run_checks
 from core.permissions import StaffRequiredMixin
-from notifications.digest import digest_sections
+from core.staff_queues import staff_queues
 
 
 class HomeView(TemplateView):
@@ -27,7 +27,7 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
         # The same queues as the staff's daily digest, counted now.
         queues = [
             {"label": section.label, "count": section.count(), "url": section.url}
-            for section in digest_sections()
+            for section in staff_queues()
         ]
         return super().get_context_data(queues=queues, **kwargs)
 

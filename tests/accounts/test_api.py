@@ -80,9 +80,9 @@ def test_a_person_cannot_change_their_email_or_role_through_me(resident: User) -
     assert resident.role == User.Role.RESIDENT
 
 
-def test_a_bad_phone_number_is_a_400_that_says_why(resident: User) -> None:
+def test_a_bad_phone_number_is_a_422_that_says_why(resident: User) -> None:
     response = api_as(resident).patch(ME, {"phone": "call me maybe"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "phone" in response.json()
 
 

@@ -51,7 +51,7 @@ def test_a_bad_registration_number_is_refused(resident: User) -> None:
         },
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "registration_number" in response.json()
 
 

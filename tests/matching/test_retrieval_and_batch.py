@@ -105,7 +105,7 @@ def test_the_suggestions_api_gives_scores_and_reasons(need: Need, room: Offer, s
 
 
 def test_the_suggestions_api_wants_a_need_or_an_offer(staff: User) -> None:
-    assert api_as(staff).get("/api/v1/matching/suggestions/").status_code == 400
+    assert api_as(staff).get("/api/v1/matching/suggestions/").status_code == 422
     assert api_as(staff).get("/api/v1/matching/suggestions/?need=x").status_code == 400
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.models import Sector
 from core.pii import find_personal_data
-from notifications.digest import digest_sections
+from core.staff_queues import staff_queues
 from notifications.models import Notification
 from notifications.registry import Channel
 from notifications.rendering import Rendered, render
@@ -90,5 +90,5 @@ def test_the_staff_digest_counts_the_offers_waiting_for_review() -> None:
     OfferFactory(pending=True)
     OfferFactory(pending=True)
     OfferFactory(published=True)
-    section = next(s for s in digest_sections() if s.key == "offers.pending")
+    section = next(s for s in staff_queues() if s.key == "offers.pending")
     assert section.count() == 2

@@ -335,7 +335,7 @@ def test_the_api_needs_the_callers_phone_or_e_mail(staff: User, sector: Sector) 
 
 def test_the_api_refuses_a_phone_without_digits(staff: User, sector: Sector) -> None:
     response = api_intake(staff, sector, caller_phone="pas de numéro", caller_email="")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not Offer.objects.exists()
 
 

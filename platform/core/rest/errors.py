@@ -1,10 +1,11 @@
 """How the API reports errors, in one place.
 
-- 400: the request does not match what the operation accepts (a missing field, a wrong
-  type, a bad cursor, a body that is not an object): the fields and their messages.
+- 400: the request does not match what the schema says the operation accepts (a missing
+  field, a wrong type, a value out of its documented range, a body that is not an
+  object): the fields and their messages.
 - 422: the request matches the schema but a rule about its content refuses it, one the
-  schema cannot say (a housing offer needs an address, a donation does not; a reason is
-  required; a text looks like it holds a phone number).
+  schema cannot say (a housing offer needs an address, a donation does not; a phone number
+  needs 6 to 15 digits; a district id names no district): the same body as a 400.
 - 409: the request is fine but the current state refuses it (a transition the lifecycle
   does not allow, a proposal already answered or expired, the last bed already taken).
 - 403: the person may not do this (``PermissionError``, or a ``DomainError`` coded
@@ -16,7 +17,7 @@ programs). Never a 500.
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -34,6 +35,36 @@ CONFLICT_CODES = frozenset(
 )  # fmt: skip
 
 
+# DRF's error codes for what the schema itself says (types, presence, lengths, ranges,
+# choices): breaking one is a 400. Any other code (a validator's "invalid_phone", a related
+# id that names nothing) is a content rule: a 422.
+SCHEMA_CODES = frozenset(
+    {
+        "required", "null", "blank", "invalid", "empty", "not_a_list", "not_a_dict",
+        "max_length", "min_length", "max_value", "min_value", "max_string_length",
+        "invalid_choice", "incorrect_type", "incorrect_match", "parse_error", "date",
+        "datetime", "overflow", "max_digits", "max_decimal_places", "max_whole_digits",
+        "too_large", "unreadable",
+    }
+)  # fmt: skip
+
+
+class Unprocessable(APIException):
+    """A view's own rule about how parameters go together (one of two is required)."""
+
+    status_code = 422
+    default_detail = "This combination of parameters is not accepted."
+    default_code = "unprocessable"
+
+
+def _codes(tree: Any) -> set[str]:
+    if isinstance(tree, dict):
+        return set().union(*(_codes(value) for value in tree.values()))
+    if isinstance(tree, list):
+        return set().union(*(_codes(value) for value in tree))
+    return {str(tree)}
+
+
 def domain_error_status(error: DomainError) -> int:
     if error.code == "forbidden":
         return 403
@@ -48,8 +79,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, PermissionError):
         return drf_exception_handler(PermissionDenied(str(exc)), context)
     if isinstance(exc, DjangoValidationError):
-        exc = ValidationError({"detail": exc.messages})
+        # A model's own validation, run by a service: a rule on the content.
+        return Response({"detail": exc.messages, "code": "invalid_content"}, status=422)
     response = drf_exception_handler(exc, context)
+    is_rule = isinstance(exc, ValidationError) and not _codes(exc.get_codes()) <= SCHEMA_CODES
+    if response is not None and is_rule:
+        response.status_code = 422
     if response is not None and isinstance(response.data, list):
         # ``ValidationError("...")`` gives a bare list: every error body is an object.
         response.data = {"detail": response.data}

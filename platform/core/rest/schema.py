@@ -1,5 +1,5 @@
 """The OpenAPI schema tells the truth about errors too: every operation documents the
-error answers it can give (``entraide.api.errors`` says which is which)."""
+error answers it can give (``core.rest.errors`` says which is which)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,16 @@ _Invalid = OpenApiResponse(
 )
 
 
+_Refused = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": True,
+        "description": "``detail`` and ``code`` of the rule, or each refused field.",
+    },
+    description="The request matches the schema, but a rule about its content refuses it.",
+)
+
+
 def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=_Error, description=description)
 
@@ -48,6 +58,8 @@ class EntraideAutoSchema(AutoSchema):
             errors["403"] = _error("This person may not do this.")
         if "{" in self.path:
             errors["404"] = _error("Nothing with this id that this person may see.")
+        if self.method in WRITES or getattr(self.view, "content_rules", False):
+            errors["422"] = _Refused
         if self.method in WRITES:
             errors["409"] = _error("A rule of the platform refuses this in the current state.")
             errors["413"] = _error("The request body is too large.")

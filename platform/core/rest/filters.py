@@ -75,7 +75,7 @@ class _PresentField(forms.Field):
         if value is None:
             return None
         if value == "":
-            raise forms.ValidationError(EMPTY_VALUE)
+            raise forms.ValidationError(EMPTY_VALUE, code="required")
         return self.parse(str(value))
 
     def parse(self, value: str) -> Any:
@@ -86,7 +86,9 @@ class IdField(_PresentField):
     def parse(self, value: str) -> int:
         number = parse_id(value)
         if number is None:
-            raise forms.ValidationError(f"A whole number from 1 to {BIGINT_MAX} is expected.")
+            raise forms.ValidationError(
+                f"A whole number from 1 to {BIGINT_MAX} is expected.", code="invalid"
+            )
         return number
 
 
@@ -94,7 +96,7 @@ class IsoDateField(_PresentField):
     def parse(self, value: str) -> date:
         day = parse_iso_date(value)
         if day is None:
-            raise forms.ValidationError("A date is expected, as YYYY-MM-DD.")
+            raise forms.ValidationError("A date is expected, as YYYY-MM-DD.", code="invalid")
         return day
 
 
@@ -103,7 +105,8 @@ class Rfc3339Field(_PresentField):
         moment = parse_rfc3339(value)
         if moment is None:
             raise forms.ValidationError(
-                "A date and time is expected, as 2026-03-01T09:30:00+01:00 (RFC 3339)."
+                "A date and time is expected, as 2026-03-01T09:30:00+01:00 (RFC 3339).",
+                code="invalid",
             )
         return moment
 
@@ -111,7 +114,7 @@ class Rfc3339Field(_PresentField):
 class StrictChoiceField(forms.ChoiceField):
     def to_python(self, value: Any) -> Any:
         if value == "":
-            raise forms.ValidationError(EMPTY_VALUE)
+            raise forms.ValidationError(EMPTY_VALUE, code="required")
         return super().to_python(value)
 
     def validate(self, value: Any) -> None:

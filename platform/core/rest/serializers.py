@@ -10,7 +10,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from entraide.api.filters import parse_iso_date, parse_rfc3339
+from core.rest.filters import parse_iso_date, parse_rfc3339
 
 S = TypeVar("S", bound=serializers.Serializer)
 

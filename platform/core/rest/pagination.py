@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
@@ -18,8 +18,9 @@ class KeysetPagination(CursorPagination):
     """Cursor pagination over a unique, indexed ordering (``-id`` unless a view says).
 
     A cursor is opaque to clients but not trusted: its position must be a value of the
-    ordering column (a forged ``p=abc`` never reaches the database), and ``page_size``
-    must be a whole number between 1 and ``max_page_size``, or the answer is a 400.
+    ordering column, or the answer is a 404 (no such page), so a forged ``p=abc`` never
+    reaches the database; ``page_size`` must be a whole number between 1 and
+    ``max_page_size``, or the answer is a 400.
     """
 
     page_size = 50
@@ -44,10 +45,8 @@ class KeysetPagination(CursorPagination):
         return size
 
     def decode_cursor(self, request: Request) -> Cursor | None:
-        try:
-            cursor = super().decode_cursor(request)
-        except Exception as error:  # DRF answers a bad cursor with a 404; it is a 400
-            raise ValidationError({self.cursor_query_param: self.invalid_cursor_message}) from error
+        # A cursor that does not decode names no page: a 404, as DRF answers.
+        cursor = super().decode_cursor(request)
         if cursor is None or cursor.position is None:
             return cursor
         return cursor._replace(position=self._checked_position(cursor.position))
@@ -60,7 +59,7 @@ class KeysetPagination(CursorPagination):
             return position
         if isinstance(field, models.IntegerField | models.AutoField):
             if parse_id(position, allow_zero=True) is None:
-                raise ValidationError({self.cursor_query_param: self.invalid_cursor_message})
+                raise NotFound(self.invalid_cursor_message)
             return position
         try:
             field.to_python(position)

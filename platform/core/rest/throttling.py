@@ -55,8 +55,8 @@ class AddressWriteThrottle(_Throttle):
 
 
 THROTTLES = [
-    "entraide.api.throttling.PersonReadThrottle",
-    "entraide.api.throttling.PersonWriteThrottle",
-    "entraide.api.throttling.AddressReadThrottle",
-    "entraide.api.throttling.AddressWriteThrottle",
+    "core.rest.throttling.PersonReadThrottle",
+    "core.rest.throttling.PersonWriteThrottle",
+    "core.rest.throttling.AddressReadThrottle",
+    "core.rest.throttling.AddressWriteThrottle",
 ]
