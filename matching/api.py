@@ -21,7 +21,13 @@ from core.http import BIGINT_MAX, account, object_or_404, parse_id
 from core.permissions import IsStaffMember
 from core.rest.errors import Unprocessable
 from core.rest.filters import StrictFilterSet
-from core.rest.serializers import ModelSerializer, read_body
+from core.rest.serializers import (
+    ModelSerializer,
+    StrictCharField,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    read_body,
+)
 from core.text import REASON_MAX_LENGTH
 from matching import retrieval, services, tasks
 from matching.access import visible_matches
@@ -55,13 +61,13 @@ class MatchSerializer(ModelSerializer):
 
 
 class ProposeSerializer(serializers.Serializer):
-    need = serializers.PrimaryKeyRelatedField(queryset=Need.objects.all())
-    offer = serializers.PrimaryKeyRelatedField(queryset=Offer.objects.all())
-    units = serializers.IntegerField(min_value=1, required=False)
+    need = StrictPrimaryKeyRelatedField(queryset=Need.objects.all())
+    offer = StrictPrimaryKeyRelatedField(queryset=Offer.objects.all())
+    units = StrictIntegerField(min_value=1, required=False)
 
 
 class MatchReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default=""
     )
 
@@ -75,11 +81,11 @@ class MatchFilter(StrictFilterSet):
 _Contact = inline_serializer(
     "MatchContact",
     {
-        "name": serializers.CharField(),
-        "phone": serializers.CharField(),
-        "email": serializers.CharField(),
-        "street_address": serializers.CharField(required=False),
-        "postcode": serializers.CharField(required=False),
+        "name": StrictCharField(),
+        "phone": StrictCharField(),
+        "email": StrictCharField(),
+        "street_address": StrictCharField(required=False),
+        "postcode": StrictCharField(required=False),
     },
 )
 
@@ -154,10 +160,10 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 _Suggestion = inline_serializer(
     "MatchingSuggestion",
     {
-        "need": serializers.IntegerField(),
-        "offer": serializers.IntegerField(),
+        "need": StrictIntegerField(),
+        "offer": StrictIntegerField(),
         "score": serializers.FloatField(),
-        "reasons": serializers.ListField(child=serializers.CharField()),
+        "reasons": serializers.ListField(child=StrictCharField()),
     },
     many=True,
 )
@@ -173,7 +179,8 @@ class SuggestionsView(APIView):
     422 (a rule across parameters that the schema cannot say)."""
 
     permission_classes = [IsStaffMember]
-    content_rules = True
+    content_rules = True  # documents the 422 of a request with neither id
+    looks_up_ids = True  # documents the 404 of an id nobody may see
 
     @extend_schema(
         parameters=[

@@ -16,7 +16,7 @@ from accounts.models import Organisation
 from core.http import account
 from core.models import Category, Sector
 from core.rest.filters import StrictFilterSet
-from core.rest.serializers import ModelSerializer
+from core.rest.serializers import ModelSerializer, StrictCharField, StrictPrimaryKeyRelatedField
 from core.vocabulary import SPOKEN_LANGUAGES, HouseholdType
 from needs import selectors, services
 from needs.models import Need
@@ -25,15 +25,13 @@ from needs.models import Need
 class NeedSerializer(ModelSerializer):
     """A need. ``internal_reference`` is present only for the need's own organisation."""
 
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = StrictPrimaryKeyRelatedField(
         queryset=Organisation.objects.verified(), required=False, allow_null=True
     )
-    category = serializers.PrimaryKeyRelatedField(
+    category = StrictPrimaryKeyRelatedField(
         queryset=Category.objects.active(), required=False, allow_null=True
     )
-    sectors = serializers.PrimaryKeyRelatedField(
-        queryset=Sector.objects.all(), many=True, required=False
-    )
+    sectors = StrictPrimaryKeyRelatedField(queryset=Sector.objects.all(), many=True, required=False)
     languages = serializers.ListField(
         child=serializers.ChoiceField(SPOKEN_LANGUAGES), required=False
     )
@@ -43,8 +41,8 @@ class NeedSerializer(ModelSerializer):
     household_type = serializers.ChoiceField(
         [("", "—"), *HouseholdType.choices], required=False, allow_blank=True
     )
-    note_flags = serializers.ListField(child=serializers.CharField(), read_only=True)
-    internal_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    note_flags = serializers.ListField(child=StrictCharField(), read_only=True)
+    internal_reference = StrictCharField(required=False, allow_blank=True, max_length=60)
 
     class Meta:
         model = Need

@@ -17,7 +17,13 @@ from core.http import account
 from core.models import Sector
 from core.permissions import IsStaffMember
 from core.rest.filters import StrictFilterSet
-from core.rest.serializers import ModelSerializer, read_body
+from core.rest.serializers import (
+    ModelSerializer,
+    StrictBooleanField,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    read_body,
+)
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from notifications import rendering, selectors, services
 from notifications.models import Notification, UrgentCall
@@ -63,28 +69,26 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
+        responses=inline_serializer("MarkedRead", {"marked": StrictIntegerField()}),
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
         marked = services.notifications_mark_all_read(user=account(request))
         return Response({"marked": marked})
 
-    @extend_schema(
-        responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()})
-    )
+    @extend_schema(responses=inline_serializer("UnreadCount", {"unread": StrictIntegerField()}))
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request: Request) -> Response:
         return Response({"unread": selectors.unread_count(account(request))})
 
 
 class PreferenceSerializer(serializers.Serializer):
-    email_optional = serializers.BooleanField()
-    sms = serializers.BooleanField()
-    urgent_calls = serializers.BooleanField()
+    email_optional = StrictBooleanField()
+    sms = StrictBooleanField()
+    urgent_calls = StrictBooleanField()
     urgent_kinds = serializers.ListField(child=serializers.ChoiceField(HelpKind.choices))
     urgent_languages = serializers.ListField(child=serializers.ChoiceField(SPOKEN_LANGUAGES))
-    urgent_sectors = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all(), many=True)
+    urgent_sectors = StrictPrimaryKeyRelatedField(queryset=Sector.objects.all(), many=True)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         # The same errors, on the same fields, as the preferences page.
@@ -173,6 +177,8 @@ class UrgentCallSerializer(ModelSerializer):
 
 
 class AudienceQuerySerializer(serializers.Serializer):
+    """Query parameters: text, read by DRF's own (converting) fields."""
+
     kind = serializers.ChoiceField(HelpKind.choices)
     language = serializers.ChoiceField(SPOKEN_LANGUAGES)
     sector = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all(), required=False)
@@ -183,6 +189,7 @@ class UrgentCallViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
     serializer_class = UrgentCallSerializer
     permission_classes = [IsStaffMember]
+    content_rules = True  # the audience's district must exist: a 422 otherwise
     queryset = UrgentCall.objects.all()
     ordering = "-id"
 
@@ -198,7 +205,7 @@ class UrgentCallViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
     @extend_schema(
         parameters=[AudienceQuerySerializer],
-        responses=inline_serializer("Audience", {"recipients": serializers.IntegerField()}),
+        responses=inline_serializer("Audience", {"recipients": StrictIntegerField()}),
     )
     @action(detail=False, methods=["get"])
     def audience(self, request: Request) -> Response:

@@ -23,7 +23,14 @@ from core.http import account
 from core.models import Category, Sector
 from core.permissions import IsStaffMember
 from core.rest.filters import IsoDateFilter, Rfc3339Filter, StrictFilterSet
-from core.rest.serializers import ModelSerializer, read_body
+from core.rest.serializers import (
+    ModelSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictPrimaryKeyRelatedField,
+    read_body,
+)
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from offers import access, services
 from offers.models import MODERATION_MESSAGE_MAX_LENGTH, WEEKLY_SLOTS, HousingCheck, Offer
@@ -52,8 +59,8 @@ class OfferSerializer(ModelSerializer):
     weekly_slots = serializers.ListField(
         child=serializers.ChoiceField(choices=WEEKLY_SLOTS), required=False
     )
-    sector = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all())
-    category = serializers.PrimaryKeyRelatedField(
+    sector = StrictPrimaryKeyRelatedField(queryset=Sector.objects.all())
+    category = StrictPrimaryKeyRelatedField(
         queryset=Category.objects.active(), required=False, allow_null=True
     )
 
@@ -81,12 +88,12 @@ class OfferCreateSerializer(OwnOfferSerializer):
 
 
 class PhoneIntakeSerializer(OfferCreateSerializer):
-    caller_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    caller_phone = serializers.CharField(
+    caller_name = StrictCharField(max_length=120, required=False, allow_blank=True)
+    caller_phone = StrictCharField(
         max_length=30, required=False, allow_blank=True, validators=[validate_phone]
     )
-    caller_email = serializers.EmailField(required=False, allow_blank=True)
-    consent = serializers.BooleanField(
+    caller_email = StrictEmailField(required=False, allow_blank=True)
+    consent = StrictBooleanField(
         help_text="The caller agreed that the city keeps their contact and offer."
     )
 
@@ -114,21 +121,21 @@ class OfferFilter(StrictFilterSet):
 
 
 class OfferReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MODERATION_MESSAGE_MAX_LENGTH)
+    reason = StrictCharField(max_length=MODERATION_MESSAGE_MAX_LENGTH)
 
 
 class OfferQuestionSerializer(serializers.Serializer):
-    question = serializers.CharField(max_length=MODERATION_MESSAGE_MAX_LENGTH)
+    question = StrictCharField(max_length=MODERATION_MESSAGE_MAX_LENGTH)
 
 
 _Contact = inline_serializer(
     "OfferContact",
     {
-        "name": serializers.CharField(),
-        "phone": serializers.CharField(),
-        "email": serializers.CharField(),
-        "street_address": serializers.CharField(),
-        "postcode": serializers.CharField(),
+        "name": StrictCharField(),
+        "phone": StrictCharField(),
+        "email": StrictCharField(),
+        "street_address": StrictCharField(),
+        "postcode": StrictCharField(),
     },
 )
 

@@ -17,16 +17,19 @@ from core.audit import audit
 from core.http import account
 from core.models import Sector
 from core.permissions import IsStaffMember
-from core.rest.serializers import ModelSerializer
+from core.rest.serializers import (
+    ModelSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictPrimaryKeyRelatedField,
+)
 
 
 class OrganisationSerializer(ModelSerializer):
-    sectors = serializers.PrimaryKeyRelatedField(
-        queryset=Sector.objects.all(), many=True, required=False
-    )
-    is_verified = serializers.BooleanField(read_only=True)
-    is_refused = serializers.BooleanField(read_only=True)
-    registration_number = serializers.CharField(
+    sectors = StrictPrimaryKeyRelatedField(queryset=Sector.objects.all(), many=True, required=False)
+    is_verified = StrictBooleanField(read_only=True)
+    is_refused = StrictBooleanField(read_only=True)
+    registration_number = StrictCharField(
         required=False, allow_blank=True, validators=[validate_registration_number]
     )
 
@@ -68,7 +71,7 @@ class OrganisationSummarySerializer(OrganisationSerializer):
 
 
 class RefusalSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = StrictCharField(max_length=1000)
 
 
 class OrganisationViewSet(

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.rest.parsers import unreadable
 
 
 class UserLanguageMiddleware:
@@ -63,14 +64,9 @@ class DomainErrorMiddleware:
         return HttpResponseRedirect(request.get_full_path())
 
 
-def _unreadable(text: str) -> bool:
-    # NUL is refused by PostgreSQL in any text; a lone surrogate cannot be stored as UTF-8.
-    return "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text)
-
-
 class RejectUnreadableInputMiddleware:
     """A request whose address, query or form holds a character no database column can
-    store (NUL, or half of a surrogate pair) is answered 400 before any view reads it."""
+    store (NUL, or half of a surrogate pair) is answered 422 before any view reads it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -79,17 +75,17 @@ class RejectUnreadableInputMiddleware:
         if self._refused(request):
             message = _("The request holds a character that cannot be read (NUL).")
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message, "code": "unreadable"}, status=400)
-            return render(request, "400.html", {"reason": message}, status=400)
+                return JsonResponse({"detail": message, "code": "unreadable"}, status=422)
+            return render(request, "400.html", {"reason": message}, status=422)
         return self.get_response(request)
 
     @staticmethod
     def _refused(request: HttpRequest) -> bool:
-        if _unreadable(request.path):
+        if unreadable(request.path):
             return True
         sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
         for data in sources:
             for key, values in data.lists():
-                if _unreadable(key) or any(_unreadable(value) for value in values):
+                if unreadable(key) or any(unreadable(value) for value in values):
                     return True
         return False

@@ -392,11 +392,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.rest.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PARSER_CLASSES": [
-        "core.rest.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: the API takes no files, and one way in is one way to check.
+    "DEFAULT_PARSER_CLASSES": ["core.rest.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "core.rest.throttling.PersonReadThrottle",
         "core.rest.throttling.PersonWriteThrottle",

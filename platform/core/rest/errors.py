@@ -42,9 +42,9 @@ SCHEMA_CODES = frozenset(
     {
         "required", "null", "blank", "invalid", "empty", "not_a_list", "not_a_dict",
         "max_length", "min_length", "max_value", "min_value", "max_string_length",
-        "invalid_choice", "incorrect_type", "incorrect_match", "parse_error", "date",
+        "invalid_choice", "incorrect_type", "incorrect_json_type", "incorrect_match",
+        "parse_error", "date",
         "datetime", "overflow", "max_digits", "max_decimal_places", "max_whole_digits",
-        "too_large", "unreadable",
     }
 )  # fmt: skip
 

@@ -56,8 +56,11 @@ class EntraideAutoSchema(AutoSchema):
         if not public:
             errors["401"] = _error("No valid credentials were given.")
             errors["403"] = _error("This person may not do this.")
-        if "{" in self.path:
+        paginated = self._is_list_view() and self._get_paginator() is not None
+        if "{" in self.path or getattr(self.view, "looks_up_ids", False):
             errors["404"] = _error("Nothing with this id that this person may see.")
+        elif paginated:
+            errors["404"] = _error("No page at this cursor: follow a page's next link.")
         if self.method in WRITES or getattr(self.view, "content_rules", False):
             errors["422"] = _Refused
         if self.method in WRITES:

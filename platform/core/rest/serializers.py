@@ -37,14 +37,69 @@ class StrictDateTimeField(serializers.DateTimeField):
         return moment
 
 
+class _JsonTyped:
+    """Take only values of the JSON type the schema gives: DRF would also turn ``0`` into
+    ``"0"`` for a text, ``"12"`` into ``12`` for a number or ``"yes"`` into ``True``."""
+
+    json_types: tuple[type, ...] = ()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) != (bool in self.json_types) or not isinstance(
+            data, self.json_types
+        ):
+            self.fail("incorrect_json_type")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+_WRONG_TYPE = {"incorrect_json_type": "The value is not of the type this field takes."}
+
+
+class StrictCharField(_JsonTyped, serializers.CharField):
+    json_types = (str,)
+    default_error_messages = _WRONG_TYPE
+
+
+class StrictEmailField(_JsonTyped, serializers.EmailField):
+    json_types = (str,)
+    default_error_messages = _WRONG_TYPE
+
+
+class StrictIntegerField(_JsonTyped, serializers.IntegerField):
+    json_types = (int,)
+    default_error_messages = _WRONG_TYPE
+
+
+class StrictBooleanField(_JsonTyped, serializers.BooleanField):
+    json_types = (bool,)
+    default_error_messages = _WRONG_TYPE
+
+
+class StrictPrimaryKeyRelatedField(_JsonTyped, serializers.PrimaryKeyRelatedField):
+    """An id as a JSON number (not ``"12"``); naming nothing is a rule, a 422."""
+
+    json_types = (int,)
+    default_error_messages = _WRONG_TYPE
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """The base of every model serializer of the API."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.IntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.BigIntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.PositiveBigIntegerField: StrictIntegerField,
+        models.BooleanField: StrictBooleanField,
         models.DateField: StrictDateField,
         models.DateTimeField: StrictDateTimeField,
     }
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
 
 def read_body(request: Request, serializer_class: type[S]) -> S:

@@ -3,9 +3,8 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import MeView, TokenView
 from associations.api import OrganisationViewSet
-from core.api import CategoryViewSet, SectorViewSet
+from core.api import CategoryViewSet, MeView, SectorViewSet, TokenView
 from matching.api import BatchRunView, MatchViewSet, SuggestionsView
 from needs.api import NeedViewSet
 from notifications.api import (
