@@ -179,7 +179,6 @@ class SuggestionsView(APIView):
     422 (a rule across parameters that the schema cannot say)."""
 
     permission_classes = [IsStaffMember]
-    content_rules = True  # documents the 422 of a request with neither id
     looks_up_ids = True  # documents the 404 of an id nobody may see
 
     @extend_schema(

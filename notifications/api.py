@@ -189,7 +189,6 @@ class UrgentCallViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
     serializer_class = UrgentCallSerializer
     permission_classes = [IsStaffMember]
-    content_rules = True  # the audience's district must exist: a 422 otherwise
     queryset = UrgentCall.objects.all()
     ordering = "-id"
 

@@ -404,6 +404,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.rest.errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Amounts as JSON numbers, so that the schema can give their bounds.
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 # API rate limits ("number/period", period s, m, h or d): a signed-in person's reads and
 # writes, and one network address's reads and writes (entraide/api/throttling.py).

@@ -118,7 +118,7 @@ def test_the_sectors_are_public_and_give_no_more_than_a_district() -> None:
             "id": body[0]["id"],
             "code": "centre",
             "name": "Centre-ville",
-            "centroid_latitude": "45.18850",
-            "centroid_longitude": "5.72450",
+            "centroid_latitude": 45.1885,
+            "centroid_longitude": 5.7245,
         }
     ]

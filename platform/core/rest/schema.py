@@ -61,8 +61,8 @@ class EntraideAutoSchema(AutoSchema):
             errors["404"] = _error("Nothing with this id that this person may see.")
         elif paginated:
             errors["404"] = _error("No page at this cursor: follow a page's next link.")
-        if self.method in WRITES or getattr(self.view, "content_rules", False):
-            errors["422"] = _Refused
+        # A rule on the content, or text no column can store (NUL) in any parameter.
+        errors["422"] = _Refused
         if self.method in WRITES:
             errors["409"] = _error("A rule of the platform refuses this in the current state.")
             errors["413"] = _error("The request body is too large.")

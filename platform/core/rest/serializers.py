@@ -4,10 +4,12 @@ objects, and helpers to read an action's body through a serializer."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP
 from typing import Any, TypeVar
 
 from django.db import models
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.request import Request
 
 from core.rest.filters import parse_iso_date, parse_rfc3339
@@ -51,6 +53,10 @@ class _JsonTyped:
         return super().to_internal_value(data)  # type: ignore[misc]
 
 
+def _many_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
+
+
 _WRONG_TYPE = {"incorrect_json_type": "The value is not of the type this field takes."}
 
 
@@ -69,9 +75,30 @@ class StrictIntegerField(_JsonTyped, serializers.IntegerField):
     default_error_messages = _WRONG_TYPE
 
 
+class StrictDecimalField(_JsonTyped, serializers.DecimalField):
+    """An amount as a JSON number, rounded to its decimal places (the schema's bounds are
+    minimum and maximum; cents past the second are rounded, not refused)."""
+
+    json_types = (int, float)
+    default_error_messages = _WRONG_TYPE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("rounding", ROUND_HALF_UP)
+        super().__init__(*args, **kwargs)
+
+
 class StrictBooleanField(_JsonTyped, serializers.BooleanField):
     json_types = (bool,)
     default_error_messages = _WRONG_TYPE
+
+
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A list of ids as a JSON array (DRF would also take an object, iterating its keys)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class StrictPrimaryKeyRelatedField(_JsonTyped, serializers.PrimaryKeyRelatedField):
@@ -79,6 +106,12 @@ class StrictPrimaryKeyRelatedField(_JsonTyped, serializers.PrimaryKeyRelatedFiel
 
     json_types = (int,)
     default_error_messages = _WRONG_TYPE
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> StrictManyRelatedField:
+        # DRF's RelatedField.many_init, with the strict list around the same child.
+        child = cls(*args, **kwargs)
+        return StrictManyRelatedField(child_relation=child, **_many_kwargs(kwargs))
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -96,6 +129,7 @@ class ModelSerializer(serializers.ModelSerializer):
         models.PositiveSmallIntegerField: StrictIntegerField,
         models.PositiveBigIntegerField: StrictIntegerField,
         models.BooleanField: StrictBooleanField,
+        models.DecimalField: StrictDecimalField,
         models.DateField: StrictDateField,
         models.DateTimeField: StrictDateTimeField,
     }
