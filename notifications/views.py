@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +19,7 @@ from core.errors import DomainError
 from core.http import AuthenticatedRequest
 from core.models import Sector
 from core.permissions import staff_required
-from notifications import rendering, selectors, services
+from notifications import rendering, selectors, services, webhook
 from notifications.forms import PreferenceForm, StatusFilterForm, UrgentCallForm
 from notifications.models import Notification, UrgentCall
 from notifications.registry import registry
@@ -110,22 +106,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def email_webhook(request: HttpRequest) -> HttpResponse:
     """Delivery reports: ``{"message_id": "<...>", "event": "delivered" | "bounced"}``,
-    signed with ``X-Entraide-Signature: sha256=<hex HMAC of the body>``."""
-    secret = settings.ENTRAIDE_EMAIL_WEBHOOK_SECRET
-    if not secret:
-        return JsonResponse({"detail": "Webhook not configured."}, status=404)
-    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, request.headers.get("X-Entraide-Signature", "")):
-        return JsonResponse({"detail": "Bad signature."}, status=403)
+    signed with a timestamp and heard once (``notifications.webhook``)."""
     try:
-        payload = json.loads(request.body)
-        message_id = str(payload["message_id"])
-        event = str(payload["event"])
-        if event not in {"delivered", "bounced"}:
-            raise ValueError(event)
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"detail": "Expected message_id and event."}, status=400)
-    moved = services.notification_record_delivery(provider_message_id=message_id, event=event)
+        report = webhook.read_report(
+            body=request.body,
+            timestamp=request.headers.get("X-Entraide-Timestamp", ""),
+            signed=request.headers.get("X-Entraide-Signature", ""),
+        )
+    except webhook.WebhookRefused as refused:
+        return JsonResponse({"detail": refused.detail}, status=refused.status)
+    moved = services.notification_record_delivery(
+        provider_message_id=report.message_id, event=report.event
+    )
     return JsonResponse({"updated": moved})
 
 

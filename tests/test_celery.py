@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 
 from core.heartbeat import HEARTBEAT_KEY
 from core.tasks import record_worker_heartbeat
@@ -59,7 +59,8 @@ def test_a_real_worker_runs_a_task_sent_through_redis_and_returns_its_result(
     assert result.successful()
     assert set(beat) == {"at", "worker"}
     # The worker wrote its heartbeat in the shared cache, so the web side sees it alive.
-    body = client.get("/healthz").json()
+    with override_settings(ENTRAIDE_HEALTHZ_TOKEN="monitor-token"):
+        body = client.get("/healthz", headers={"Authorization": "Bearer monitor-token"}).json()
     assert body["checks"]["worker"]["ok"] is True, body
     assert body["checks"]["broker"] == {"ok": True}
     assert body["status"] == "ok"

@@ -22,7 +22,7 @@ def check_database() -> Check:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return {"ok": True, "vendor": connection.vendor}
+    return {"ok": True}
 
 
 def check_cache() -> Check:

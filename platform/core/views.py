@@ -1,3 +1,4 @@
+import hmac
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
+from accounts import roles
 from accounts.services import user_set_language
 from core.health import run_checks
 from core.permissions import StaffRequiredMixin
@@ -57,11 +59,21 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Up or down for anyone (a load balancer, the container's health check); which check
+    failed and why for city staff, or for a monitor that sends the health token."""
     healthy, checks = run_checks()
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, Any] = {"status": "ok" if healthy else "error"}
+    if _may_read_health_details(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _may_read_health_details(request: HttpRequest) -> bool:
+    token = settings.ENTRAIDE_HEALTHZ_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    return roles.is_staff_member(request.user)
 
 
 def _api(request: HttpRequest) -> bool:

@@ -9,7 +9,9 @@ check that every variable a deployment file sets is one the settings understand.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -133,6 +135,17 @@ class Environment:
         if not config.get("EMAIL_BACKEND"):
             raise ImproperlyConfigured(f"{name} has an unknown scheme: {_redact(value)!r}.")
         return config
+
+
+def strong_secret(value: str, *, length: int = 50, distinct: int = 20, bits: float = 200) -> bool:
+    """Whether ``value`` looks like a random secret: long enough, with enough different
+    characters, and enough Shannon entropy in its characters ("abcde" × 10 is 50
+    characters of 2.3 bits each: 116 bits, refused), and not Django's placeholder."""
+    if len(value) < length or len(set(value)) < distinct or value.startswith("django-insecure"):
+        return False
+    counts = Counter(value)
+    entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    return entropy * len(value) >= bits
 
 
 def redis_sibling_database(url: str, offset: int = 1) -> str:

@@ -16,7 +16,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from entraide.env import Environment, redis_sibling_database
+from entraide.env import Environment, redis_sibling_database, strong_secret
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 env = Environment()
@@ -33,8 +33,11 @@ if PRODUCTION and DEBUG:
 def _secret_key() -> str:
     if PRODUCTION:
         key = env.string("DJANGO_SECRET_KEY", required=True)
-        if len(key) < 50 or len(set(key)) < 5:
-            raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters.")
+        if not strong_secret(key):
+            raise ImproperlyConfigured(
+                "DJANGO_SECRET_KEY must be at least 50 random characters (for example "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`)."
+            )
         return key
     explicit = env.optional_str("DJANGO_SECRET_KEY")
     if explicit:
@@ -54,6 +57,9 @@ ALLOWED_HOSTS = env.strings(
 )
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("The environment variable DJANGO_ALLOWED_HOSTS must be set.")
+if PRODUCTION and any(host in {"*", "."} for host in ALLOWED_HOSTS):
+    # Any Host header would be accepted, and with it links in e-mails built on it.
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's hosts, not '*'.")
 CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # The public address of the site, for links in e-mails and SMS (no trailing slash).
@@ -204,6 +210,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=30),
     },
 }
+# A monitor that sends "Authorization: Bearer <this>" to /healthz reads which check failed
+# (staff signed in read it too); everyone else only reads up or down. Empty: no token.
+ENTRAIDE_HEALTHZ_TOKEN = env.string("ENTRAIDE_HEALTHZ_TOKEN", "")
 # A worker heartbeat older than this makes /healthz report the worker as down.
 ENTRAIDE_WORKER_HEARTBEAT_MAX_AGE = env.integer(
     "ENTRAIDE_WORKER_HEARTBEAT_MAX_AGE", 180, minimum=30
@@ -251,6 +260,8 @@ ENTRAIDE_SMS_BACKEND = env.string(
 )
 # Shared secret of the e-mail provider's delivery webhook (HMAC-SHA256 of the body).
 ENTRAIDE_EMAIL_WEBHOOK_SECRET = env.string("ENTRAIDE_EMAIL_WEBHOOK_SECRET", "")
+# A signed report is accepted this many seconds around its timestamp, and only once.
+ENTRAIDE_EMAIL_WEBHOOK_WINDOW = env.integer("ENTRAIDE_EMAIL_WEBHOOK_WINDOW", 300, minimum=10)
 ENTRAIDE_URGENT_CALLS_PER_DAY = env.integer("ENTRAIDE_URGENT_CALLS_PER_DAY", 3, minimum=1)
 
 # --- Offers ------------------------------------------------------------------------

@@ -1,7 +1,36 @@
 import pytest
 from django.test import Client, override_settings
 
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
+TOKEN = "a-monitoring-token-of-the-city"
+
+
+@pytest.fixture
+def client() -> Client:
+    """Health details, as a monitor with the health token reads them."""
+    return Client(headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+@pytest.fixture(autouse=True)
+def _health_token(settings: object) -> None:
+    settings.ENTRAIDE_HEALTHZ_TOKEN = TOKEN  # type: ignore[attr-defined]
+
+
+def test_anyone_reads_up_or_down_and_nothing_more() -> None:
+    for anonymous in (Client(), Client(headers={"Authorization": "Bearer wrong"})):
+        response = anonymous.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+
+def test_staff_read_which_check_says_what() -> None:
+    body = client_for(UserFactory(staff=True)).get("/healthz").json()
+    assert set(body["checks"]) == {"database", "cache", "broker", "worker"}
+    assert "vendor" not in body["checks"]["database"]
+    assert "checks" not in client_for(UserFactory()).get("/healthz").json()
 
 
 def test_healthz_reports_every_check_as_json(client: Client) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 from django.test import Client, override_settings
@@ -20,19 +21,30 @@ SECRET = "a-long-shared-secret"
 MESSAGE_ID = "<notification-42@entraide.example>"
 
 
-def signature(body: bytes, secret: str = SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(body: bytes, secret: str = SECRET, *, timestamp: str) -> str:
+    # Written out here rather than imported: the test holds the provider's side.
+    signed = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def report(
-    client: Client, payload: object, *, secret: str = SECRET, raw: bytes | None = None
+    client: Client,
+    payload: object,
+    *,
+    secret: str = SECRET,
+    raw: bytes | None = None,
+    sent_at: float | None = None,
 ) -> tuple[int, dict[str, object]]:
     body = raw if raw is not None else json.dumps(payload).encode()
+    timestamp = str(int(time.time() if sent_at is None else sent_at))
     response = client.post(
         WEBHOOK,
         body,
         content_type="application/json",
-        headers={"X-Entraide-Signature": signature(body, secret)},
+        headers={
+            "X-Entraide-Timestamp": timestamp,
+            "X-Entraide-Signature": signature(body, secret, timestamp=timestamp),
+        },
     )
     return response.status_code, response.json()
 
@@ -77,9 +89,12 @@ def test_a_delivered_email_can_still_bounce_later(client: Client, sent_email: No
 
 
 @override_settings(ENTRAIDE_EMAIL_WEBHOOK_SECRET=SECRET)
-def test_a_repeated_report_changes_nothing_more(client: Client, sent_email: Notification) -> None:
-    report(client, {"message_id": MESSAGE_ID, "event": "delivered"})
-    status, body = report(client, {"message_id": MESSAGE_ID, "event": "delivered"})
+def test_a_report_sent_again_later_changes_nothing_more(
+    client: Client, sent_email: Notification
+) -> None:
+    now = time.time()
+    report(client, {"message_id": MESSAGE_ID, "event": "delivered"}, sent_at=now)
+    status, body = report(client, {"message_id": MESSAGE_ID, "event": "delivered"}, sent_at=now + 5)
     assert (status, body) == (200, {"updated": 0})
     assert sent_email.transitions.count() == 1
 
@@ -112,9 +127,12 @@ def test_a_report_without_the_right_signature_is_a_403(
     client: Client, sent_email: Notification, header: str | None
 ) -> None:
     body = json.dumps({"message_id": MESSAGE_ID, "event": "bounced"}).encode()
+    timestamp = str(int(time.time()))
     if header == "signed-with-another-secret":
-        header = signature(body, "another-secret")
-    headers = {} if header is None else {"X-Entraide-Signature": header}
+        header = signature(body, "another-secret", timestamp=timestamp)
+    headers = {"X-Entraide-Timestamp": timestamp}
+    if header is not None:
+        headers["X-Entraide-Signature"] = header
 
     response = client.post(WEBHOOK, body, content_type="application/json", headers=headers)
 
@@ -128,11 +146,15 @@ def test_a_report_without_the_right_signature_is_a_403(
 def test_a_signature_of_another_body_is_a_403(client: Client, sent_email: Notification) -> None:
     signed = json.dumps({"message_id": MESSAGE_ID, "event": "delivered"}).encode()
     sent = json.dumps({"message_id": MESSAGE_ID, "event": "bounced"}).encode()
+    timestamp = str(int(time.time()))
     response = client.post(
         WEBHOOK,
         sent,
         content_type="application/json",
-        headers={"X-Entraide-Signature": signature(signed)},
+        headers={
+            "X-Entraide-Timestamp": timestamp,
+            "X-Entraide-Signature": signature(signed, timestamp=timestamp),
+        },
     )
     assert response.status_code == 403
 
@@ -177,3 +199,57 @@ def test_an_unknown_event_is_a_400(client: Client, sent_email: Notification, eve
 @override_settings(ENTRAIDE_EMAIL_WEBHOOK_SECRET=SECRET)
 def test_the_webhook_only_takes_posts(client: Client) -> None:
     assert client.get(WEBHOOK).status_code == 405
+
+
+@override_settings(ENTRAIDE_EMAIL_WEBHOOK_SECRET=SECRET)
+def test_the_same_signed_report_is_heard_once(client: Client, sent_email: Notification) -> None:
+    body = json.dumps({"message_id": MESSAGE_ID, "event": "delivered"}).encode()
+    now = time.time()
+
+    first = report(client, None, raw=body, sent_at=now)
+    again = report(client, None, raw=body, sent_at=now)
+
+    assert first == (200, {"updated": 1})
+    assert again == (409, {"detail": "This report was already received."})
+
+
+@override_settings(ENTRAIDE_EMAIL_WEBHOOK_SECRET=SECRET, ENTRAIDE_EMAIL_WEBHOOK_WINDOW=300)
+@pytest.mark.parametrize("seconds_away", [-301, 301])
+def test_a_report_signed_outside_the_window_is_refused(
+    client: Client, sent_email: Notification, seconds_away: int
+) -> None:
+    status, _body = report(
+        client, {"message_id": MESSAGE_ID, "event": "delivered"}, sent_at=time.time() + seconds_away
+    )
+    assert status == 403
+    sent_email.refresh_from_db()
+    assert sent_email.status == Status.SENT
+
+
+@override_settings(ENTRAIDE_EMAIL_WEBHOOK_SECRET=SECRET)
+def test_a_report_without_a_timestamp_is_refused(client: Client, sent_email: Notification) -> None:
+    body = json.dumps({"message_id": MESSAGE_ID, "event": "delivered"}).encode()
+    response = client.post(
+        WEBHOOK,
+        body,
+        content_type="application/json",
+        headers={"X-Entraide-Signature": signature(body, timestamp="")},
+    )
+    assert response.status_code == 403
+
+
+@override_settings(ENTRAIDE_EMAIL_WEBHOOK_SECRET=SECRET)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"message_id": "a\\u0000b", "event": "delivered"}',
+        b'{"message_id": "\\ud800", "event": "delivered"}',
+        b"[" * 1000 + b"]" * 1000,
+        b'{"message_id": 12, "event": "delivered"}',
+    ],
+)
+def test_an_unreadable_signed_report_is_a_400_that_never_reaches_the_database(
+    client: Client, sent_email: Notification, raw: bytes
+) -> None:
+    status, _body = report(client, None, raw=raw)
+    assert status == 400
