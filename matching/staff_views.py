@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.http import AuthenticatedRequest
+from core.http import AuthenticatedRequest, object_or_404, parse_id
 from core.permissions import staff_required
 from matching import retrieval, services, tasks
 from matching.forms import CancelForm
@@ -78,8 +78,8 @@ def offer(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def propose(request: AuthenticatedRequest) -> HttpResponse:
-    need = get_object_or_404(Need, pk=request.POST.get("need"))
-    offer = get_object_or_404(Offer, pk=request.POST.get("offer"))
+    need = object_or_404(Need, request.POST.get("need"))
+    offer = object_or_404(Offer, request.POST.get("offer"))
     suggestion = retrieval.scored_pair(need, offer)
     match = services.match_propose(
         need=need,
@@ -97,7 +97,7 @@ def propose(request: AuthenticatedRequest) -> HttpResponse:
 def propose_selected(request: AuthenticatedRequest) -> HttpResponse:
     """Propose the ticked suggestions of a batch run; the ones that no longer fit are
     reported and left as suggestions."""
-    ids = [int(value) for value in request.POST.getlist("match") if value.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("match")) if pk is not None]
     suggestions = Match.objects.filter(pk__in=ids, status=Match.Status.SUGGESTED)
     proposed, refused = 0, 0
     for match in suggestions.select_related("need", "offer"):

@@ -21,7 +21,7 @@ from accounts import roles
 from accounts.models import Organisation
 from associations.selectors import acting_organisation
 from core.audit import audit
-from core.http import AuthenticatedRequest
+from core.http import AuthenticatedRequest, object_or_404
 from core.permissions import staff_required
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from needs import selectors, services
@@ -122,11 +122,9 @@ def _intake(request: AuthenticatedRequest) -> tuple[str, Organisation | None]:
     if origin == Need.Origin.COUNTER:
         return origin, None
     if origin == Need.Origin.STAFF_FOR_ASSOCIATION:
-        organisation = (
-            Organisation.objects.verified().filter(pk=request.GET.get("organisation") or 0).first()
+        return origin, object_or_404(
+            Organisation.objects.verified(), request.GET.get("organisation")
         )
-        if organisation is not None:
-            return origin, organisation
     raise Http404
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from associations import selectors, services
 from associations.forms import ApplicationForm, InvitationForm, RefusalForm
 from associations.models import Invitation
 from core.audit import audit
-from core.http import AuthenticatedRequest
+from core.http import AuthenticatedRequest, object_or_404
 from core.permissions import staff_required
 
 
@@ -49,7 +49,7 @@ def apply(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def act_for(request: AuthenticatedRequest) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation") or 0)
+    organisation = object_or_404(Organisation, request.POST.get("organisation"))
     if not selectors.choose_acting_organisation(request, organisation):
         raise PermissionDenied
     messages.success(request, _("You now act for %(name)s.") % {"name": organisation.name})
@@ -64,7 +64,7 @@ def act_for(request: AuthenticatedRequest) -> HttpResponse:
 def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.prefetch_related("sectors"), pk=pk)
     if not roles.can_see_organisation(request.user, organisation):
-        raise PermissionDenied
+        raise Http404  # the same answer as for an organisation that does not exist
     is_staff = roles.is_staff_member(request.user)
     if is_staff and not roles.is_applicant_of(request.user, organisation):
         audit(actor=request.user, action="associations.contact.viewed", target=organisation)

@@ -42,10 +42,10 @@ def as_(world: dict[str, Any], role: str) -> Client:
     ("role", "expected"),
     [
         ("visitor", 302),
-        ("resident", 403),
+        ("resident", 404),
         ("member_a", 200),
         ("admin_a", 200),
-        ("member_b", 403),
+        ("member_b", 404),
         ("staff", 200),
         ("coordinator", 200),
     ],
