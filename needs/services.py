@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import Organisation, User
 from core.audit import audit
+from core.dates import MAX_YEARS_AHEAD, too_far_ahead
 from core.errors import DomainError
 from core.lifecycle import transition
 from core.models import Sector
@@ -67,6 +68,14 @@ def _check_consistent(need: Need) -> None:
         raise DomainError(_("Housing needs have no category."), code="category")
     if need.wanted_from and need.wanted_until and need.wanted_until < need.wanted_from:
         raise DomainError(_("The end date comes before the start date."), code="dates")
+    today = timezone.localdate()
+    if need.wanted_until and need.wanted_until < today:
+        raise DomainError(_("The end date is already past."), code="dates")
+    if too_far_ahead(need.wanted_from, today) or too_far_ahead(need.wanted_until, today):
+        raise DomainError(
+            _("Dates can be at most %(years)d years from today.") % {"years": MAX_YEARS_AHEAD},
+            code="dates",
+        )
     if need.adults + need.children < 1:
         raise DomainError(_("A need concerns at least one person."), code="household")
     if (

@@ -21,6 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_phone
+from core.dates import MAX_YEARS_AHEAD, too_far_ahead
 from core.lifecycle import TransitionLog
 from core.models import Category, Sector
 from core.pii import personal_data_kinds
@@ -345,6 +346,13 @@ class Offer(models.Model):
             add("available_until", _("The end date must come after the start date."))
         if self.available_until and self.available_until < today:
             add("available_until", _("This date is already past."))
+        for name in ("available_from", "available_until", "best_before"):
+            if too_far_ahead(getattr(self, name), today):
+                add(
+                    name,
+                    _("Dates can be at most %(years)d years from today.")
+                    % {"years": MAX_YEARS_AHEAD},
+                )
         stays = (self.min_stay_nights, self.max_stay_nights)
         if all(stays) and stays[1] < stays[0]:  # type: ignore[operator]
             add("max_stay_nights", _("The longest stay cannot be shorter than the shortest."))

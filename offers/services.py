@@ -26,6 +26,8 @@ from offers.models import HousingCheck, Offer, OfferTransition, normalise_phone
 from offers.signals import offer_withdrawn
 
 Status = Offer.Status
+# A visit or a call older than this says nothing of the housing as it is now.
+CHECK_VALID_DAYS = 365
 
 # Fields a resident (or staff taking a call) may set; everything else belongs to the
 # lifecycle, moderation and intake services below.
@@ -206,6 +208,11 @@ def housing_check_record(
         raise DomainError(_("Unknown vetting step."), code="unknown_step")
     if done_on > timezone.localdate():
         raise DomainError(_("A check cannot be dated in the future."), code="future_check")
+    if done_on < timezone.localdate() - timedelta(days=CHECK_VALID_DAYS):
+        raise DomainError(
+            _("A check more than a year old no longer vouches for the housing: check again."),
+            code="old_check",
+        )
     check, _created = HousingCheck.objects.update_or_create(
         offer=offer, step=step, defaults={"done_on": done_on, "done_by": by, "note": note}
     )

@@ -222,3 +222,17 @@ def test_the_verification_queue_needs_few_queries(
     with django_assert_max_num_queries(8):
         response = client.get("/equipe/associations/")
     assert response.content.decode().count("Pending ") == 20
+
+
+@pytest.mark.parametrize("value", ["abc", "", "99999999999999999999999", "²"])
+def test_acting_for_an_organisation_that_is_not_an_id_is_a_404(value: str) -> None:
+    member: User = MembershipFactory().user
+    response = client_for(member).post("/associations/agir-pour/", {"organisation": value})
+    assert response.status_code == 404
+
+
+def test_an_organisation_one_may_not_see_is_the_same_404_as_one_that_does_not_exist() -> None:
+    outsider = client_for(UserFactory())
+    hidden = OrganisationFactory()
+    assert outsider.get(f"/associations/{hidden.pk}/").status_code == 404
+    assert outsider.get("/associations/999999/").status_code == 404

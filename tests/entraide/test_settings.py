@@ -119,6 +119,29 @@ def test_production_refuses_a_short_secret_key(tmp_path: Path) -> None:
     assert "DJANGO_SECRET_KEY must be at least 50" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "abcde" * 10,  # 50 characters, 5 different ones
+        "django-insecure-" + "x1y2z3w4" * 6,  # Django's placeholder
+        "a1B2c3D4e5" * 5,  # a short pattern repeated
+    ],
+)
+def test_production_refuses_a_secret_key_of_low_entropy(tmp_path: Path, secret: str) -> None:
+    environment = {**PRODUCTION_ENVIRONMENT, "DJANGO_SECRET_KEY": secret}
+    result = _run(PROBE, _clean_environment(tmp_path, environment))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be at least 50 random characters" in result.stderr
+
+
+@pytest.mark.parametrize("hosts", ["*", "entraide.example.org,*", "."])
+def test_production_refuses_to_answer_any_host(tmp_path: Path, hosts: str) -> None:
+    environment = {**PRODUCTION_ENVIRONMENT, "DJANGO_ALLOWED_HOSTS": hosts}
+    result = _run(PROBE, _clean_environment(tmp_path, environment))
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must name the site's hosts" in result.stderr
+
+
 def test_production_refuses_debug(tmp_path: Path) -> None:
     environment = {**PRODUCTION_ENVIRONMENT, "DJANGO_DEBUG": "true"}
     result = _run(PROBE, _clean_environment(tmp_path, environment))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -310,3 +311,22 @@ def test_the_staff_digest_counts_open_critical_needs_and_notes_to_clean(
     assert counts["needs.notes_to_clean"]["count"] == 1
     assert counts["accounts.organisations_to_verify"]["count"] == 1
     assert counts["accounts.organisations_to_verify"]["url"] == "/equipe/associations/"
+
+
+def test_a_need_wanted_until_a_past_date_cannot_be_published(
+    organisation: Organisation, member: User
+) -> None:
+    need = NeedFactory(draft=True, organisation=organisation)
+    Need.objects.filter(pk=need.pk).update(wanted_until=date(2001, 1, 1))
+    need.refresh_from_db()
+    with pytest.raises(DomainError, match="already past"):
+        services.need_publish(need=need, by=member)
+    need.refresh_from_db()
+    assert need.status == Status.DRAFT
+
+
+def test_a_need_wanted_years_ahead_is_refused(organisation: Organisation, member: User) -> None:
+    with pytest.raises(DomainError, match="at most 5 years"):
+        services.need_create(
+            by=member, organisation=organisation, **housing(wanted_from=date(2099, 1, 1))
+        )

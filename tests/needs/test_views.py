@@ -303,3 +303,14 @@ def test_action_messages_speak_the_language_of_the_request(world: dict[str, Any]
     client.cookies["django_language"] = "en"
     response = client.post(f"/besoins/{need.pk}/publier/", follow=True)
     assert "The need is published." in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["abc", "", "99999999999999999999999"])
+def test_staff_entering_a_need_for_an_organisation_that_is_not_an_id_get_a_404(
+    staff: User, value: str
+) -> None:
+    response = client_for(staff).get(
+        "/besoins/nouveau/housing/",
+        {"origine": "staff_for_association", "organisation": value},
+    )
+    assert response.status_code == 404

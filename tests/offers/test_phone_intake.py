@@ -355,3 +355,11 @@ def test_only_the_account_of_the_e_mail_the_link_went_to_takes_the_offer_over(
     assert refusal.value.code == "other_email"
     by_phone.refresh_from_db()
     assert by_phone.owner is None
+
+
+@pytest.mark.parametrize("field", ["caller_email", "caller_phone", "street_address"])
+def test_a_nul_character_in_the_duplicate_search_is_refused_before_the_database(
+    staff: User, field: str
+) -> None:
+    response = client_for(staff).get("/equipe/offres/doublons/", {field: "a\x00b"})
+    assert response.status_code == 422

@@ -357,3 +357,47 @@ def test_the_owner_is_told_in_their_own_language(staff: User, sector: Sector) ->
         )
     )
     assert languages == {"en"}
+
+
+# --- What a fuzzer tried -----------------------------------------------------------
+
+
+def test_a_refusal_reason_of_a_megabyte_is_refused_and_nothing_stored(
+    owned: Callable[..., Offer], staff: User
+) -> None:
+    offer = owned(pending=True)
+    with pytest.raises(DomainError, match="under 1000 characters"):
+        services.offer_reject(offer=offer, by=staff, reason="x" * 1_000_000)
+    offer.refresh_from_db()
+    assert (offer.status, offer.moderation_message) == (Offer.Status.PENDING, "")
+
+
+def test_bidi_overrides_are_removed_from_what_staff_read(resident: User, sector: Sector) -> None:
+    offer = services.offer_create(
+        owner=resident,
+        kind="donation",
+        data={**content("donation", sector), "title": "\u202eseniatuoc\u202c 3 couvertures"},
+    )
+    assert offer.title == "seniatuoc 3 couvertures"
+    assert "\u202e" not in offer.description
+
+
+@pytest.mark.parametrize("days_ago", [366, 365 * 126])
+def test_a_housing_check_older_than_a_year_is_refused(
+    owned: Callable[..., Offer], staff: User, days_ago: int
+) -> None:
+    offer = owned(housing=True, pending=True)
+    old = timezone.localdate() - timedelta(days=days_ago)
+    with pytest.raises(DomainError, match="more than a year old"):
+        services.housing_check_record(offer=offer, step="visit", done_on=old, by=staff)
+    assert not offer.housing_checks.exists()
+
+
+def test_an_availability_years_ahead_is_refused(resident: User, sector: Sector) -> None:
+    far = timezone.localdate() + timedelta(days=365 * 6)
+    with pytest.raises(DomainError, match="at most 5 years"):
+        services.offer_create(
+            owner=resident,
+            kind="housing",
+            data={**content("housing", sector), "available_until": far},
+        )

@@ -36,8 +36,8 @@ CONFLICT_CODES = frozenset(
 
 
 # DRF's error codes for what the schema itself says (types, presence, lengths, ranges,
-# choices): breaking one is a 400. Any other code (a validator's "invalid_phone", a related
-# id that names nothing) is a content rule: a 422.
+# choices): breaking one is a 400. When every code is another one (a validator's
+# "invalid_phone", a related id that names nothing), a rule on the content refused it: a 422.
 SCHEMA_CODES = frozenset(
     {
         "required", "null", "blank", "invalid", "empty", "not_a_list", "not_a_dict",
@@ -82,9 +82,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # A model's own validation, run by a service: a rule on the content.
         return Response({"detail": exc.messages, "code": "invalid_content"}, status=422)
     response = drf_exception_handler(exc, context)
-    is_rule = isinstance(exc, ValidationError) and not _codes(exc.get_codes()) <= SCHEMA_CODES
+    # A body breaking the schema somewhere is a 400, even if a rule refuses another field.
+    is_rule = isinstance(exc, ValidationError) and not _codes(exc.get_codes()) & SCHEMA_CODES
     if response is not None and is_rule:
         response.status_code = 422
+    detail = getattr(exc, "detail", None)
+    if response is not None and isinstance(response.data, dict) and hasattr(detail, "code"):
+        response.data.setdefault("code", detail.code)
     if response is not None and isinstance(response.data, list):
         # ``ValidationError("...")`` gives a bare list: every error body is an object.
         response.data = {"detail": response.data}
