@@ -1,4 +1,4 @@
-"""No model anywhere may record who the people helped are (DESIGN.md §5.1).
+"""No model anywhere may record who the people helped are (docs/privacy-rules.md).
 
 Every field of every installed model (its name, verbose name and help text, in French and
 in English) is checked against a deny-list of the things the platform must never ask:
@@ -9,9 +9,11 @@ documents, ethnicity, religion, date of birth.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.utils import translation
 
@@ -105,9 +107,25 @@ def test_no_model_field_records_who_the_people_helped_are() -> None:
     assert offending == []
 
 
-def test_the_check_covers_our_apps() -> None:
+def test_the_check_covers_every_app_of_the_project() -> None:
+    """Every app of ours has models, and every one is walked: a new app cannot be missed."""
+    root = Path(settings.BASE_DIR)
+    ours = {
+        config.label
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(root) and ".venv" not in Path(config.path).parts
+    }
     labels = {app for app, _model, _field in every_field()}
-    assert {"accounts", "associations", "needs", "core", "notifications"} <= labels
+    assert {
+        "accounts",
+        "associations",
+        "core",
+        "needs",
+        "notifications",
+        "offers",
+        "matching",
+    } <= ours
+    assert ours <= labels
 
 
 @pytest.mark.parametrize(
