@@ -1,4 +1,4 @@
-"""Benchmark: matching at surge scale (DESIGN.md §4 and §10), on a synthetic city.
+"""Benchmark: matching at surge scale (docs/design.md §4 and §10), on a synthetic city.
 
 Loads a deterministic city (``bench/synthetic_city.py``: 500,000 offers, 20,000 open
 needs) into its own PostgreSQL database with COPY, in steps, and prints:
@@ -11,7 +11,7 @@ needs) into its own PostgreSQL database with COPY, in steps, and prints:
 - the batch run (``matching.batch.batch_run``, in a fresh process so that its peak memory
   is its own) at 10k needs × 10k offers and 20k × 500k, with the split of its time;
 - batch quality on 2,000 needs × 10,000 offers against ``engine.batch.exact``;
-- each DESIGN.md §10 target beside its figure, "met" or "not met".
+- each docs/design.md §10 target beside its figure, "met" or "not met".
 
 Run with ``make bench`` or ``.venv/bin/python bench/matching.py --help``; develop with
 small sizes (``--offers 20000 --needs 1000``, or ``--scale 0.05``). It uses its own
@@ -648,7 +648,7 @@ def print_quality(f: dict[str, float]) -> None:
 
 
 def print_targets(results: dict[str, Any]) -> None:
-    print("DESIGN.md §10 targets")
+    print("docs/design.md §10 targets")
     largest = results["suggestions"][-1]
     offers = largest["offers"]
     engine_p95, api_p95 = percentile(largest["engine"], 95), percentile(largest["api"], 95)

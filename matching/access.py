@@ -1,4 +1,4 @@
-"""Who sees which match: the one place for these rules (DESIGN.md §1, §5).
+"""Who sees which match: the one place for these rules (docs/design.md §1, §5).
 
 A resident sees the proposals made on their offers; an association member sees those made
 on their organisations' needs; staff see all. Suggestions are staff-only until proposed.

@@ -1,5 +1,5 @@
 """A match (mise en relation) links one need and one offer with the units it takes
-(DESIGN.md §4): a household for housing, a quantity of goods, a person for a skill."""
+(docs/design.md §4): a household for housing, a quantity of goods, a person for a skill."""
 
 from __future__ import annotations
 

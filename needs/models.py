@@ -1,7 +1,7 @@
 """Needs that associations (or city staff) declare for the people they support.
 
 A need describes a situation in counts and kinds, never a person: no name, nationality,
-status or document (DESIGN.md §5; ``tests/test_data_minimisation.py``). The columns the
+status or document (docs/design.md §5; ``tests/test_data_minimisation.py``). The columns the
 matching engine filters on are plain indexed columns.
 """
 

@@ -23,6 +23,7 @@ from core.rest.serializers import (
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
     read_body,
+    read_query,
 )
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from notifications import rendering, selectors, services
@@ -99,7 +100,8 @@ class PreferenceSerializer(serializers.Serializer):
             if not data["urgent_languages"]:
                 errors["urgent_languages"] = [_("Choose at least one language.")]
             if errors:
-                raise serializers.ValidationError(errors)
+                # Choices that go together: a rule on the content (a 422), not the schema.
+                raise serializers.ValidationError(errors, code="urgent_choices")
         return data
 
 
@@ -208,8 +210,7 @@ class UrgentCallViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
     )
     @action(detail=False, methods=["get"])
     def audience(self, request: Request) -> Response:
-        query = AudienceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = read_query(request, AudienceQuerySerializer)
         count = selectors.urgent_call_audience(
             kind=query.validated_data["kind"],
             sector=query.validated_data.get("sector"),

@@ -1,4 +1,4 @@
-"""Who may see and change which offer: the one place for these rules (DESIGN.md §1, §5).
+"""Who may see and change which offer: the one place for these rules (docs/design.md §1, §5).
 
 A resident reaches only their own offers; city staff reach every offer; nobody else
 reaches any. An offer that is not yours answers "not found", as if it did not exist.

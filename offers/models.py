@@ -1,4 +1,4 @@
-"""What residents offer: housing, goods and time (DESIGN.md §2).
+"""What residents offer: housing, goods and time (docs/design.md §2).
 
 One table for the three kinds, because matching filters them with the same indexed
 columns (kind, status, sector, dates, capacity); the fields of the other kinds stay empty.

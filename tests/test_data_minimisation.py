@@ -1,4 +1,4 @@
-"""No model anywhere may record who the people helped are (docs/privacy-rules.md).
+"""No model anywhere may record who the people helped are (docs/design.md §5).
 
 Every field of every installed model (its name, verbose name and help text, in French and
 in English) is checked against a deny-list of the things the platform must never ask:

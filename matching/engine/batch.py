@@ -217,7 +217,7 @@ def exact(
     weights: Weights | None = None,
 ) -> Assignment:
     """The optimum over the full feasible graph, to measure what pruning to the top
-    candidates costs (DESIGN.md §10: batch quality)."""
+    candidates costs (docs/design.md §10: batch quality)."""
     edges = feasible_edges(needs, offers, weights=weights or Weights(), today=today)
     return assign(needs, offers, edges)
 

@@ -1,6 +1,6 @@
 """Who may do what: the one module that answers role questions.
 
-Roles, from DESIGN.md §1: a visitor has no account; every account is a resident; a
+Roles, from docs/design.md §1: a visitor has no account; every account is a resident; a
 member of a verified organisation is also an association member (an admin of it can
 manage its members); city staff moderate; coordinators also manage settings and staff.
 Views, API permissions and services ask these functions, never the fields directly.

@@ -34,7 +34,7 @@ def organisation_apply(
     sectors: Iterable[Sector] = (),
 ) -> Organisation:
     """An organisation asks to join; the person applying becomes its first admin."""
-    organisation = Organisation.objects.create(
+    organisation = Organisation(
         name=clean_line(name),
         kind=kind,
         description=without_bidi_controls(description),
@@ -44,6 +44,9 @@ def organisation_apply(
         registration_number=normalise_registration_number(registration_number),
         applied_by=by,
     )
+    # A name of spaces only, an e-mail the form did not check: the model says no.
+    organisation.full_clean(exclude=["sectors"])
+    organisation.save()
     organisation.sectors.set(list(sectors))
     Membership.objects.create(user=by, organisation=organisation, role=Membership.Role.ADMIN)
     audit(actor=by, action="associations.organisation.applied", target=organisation)

@@ -105,7 +105,7 @@ class CategoryQuerySet(models.QuerySet["Category"]):
 
 
 class Category(models.Model):
-    """One entry of the configurable tree of goods and skills (DESIGN.md §2), shared by
+    """One entry of the configurable tree of goods and skills (docs/design.md §2), shared by
     offers and needs so that both speak of the same things. Coordinators edit it in the
     admin; the labels are kept in each site language because they are data, not code."""
 

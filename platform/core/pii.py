@@ -1,4 +1,4 @@
-"""Spotting personal details in free text, so that staff can clean it (DESIGN.md §3, §5).
+"""Spotting personal details in free text, so that staff can clean it (docs/design.md §3, §5).
 
 The platform never asks for a person's identity, but people type anything in a note or a
 message. ``find_personal_data`` says which kinds of detail a text seems to contain and

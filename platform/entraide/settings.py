@@ -3,7 +3,8 @@
 With no environment at all this is a working demo: SQLite in ``var/``, Celery tasks run
 eagerly, e-mails are written to ``var/mail/``. With ``DJANGO_ENV=production`` it needs
 ``DATABASE_URL``, ``REDIS_URL``, ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and
-``EMAIL_URL`` and refuses to start without them. See docs/configuration.md.
+``EMAIL_URL`` and refuses to start without them. README.md has the table of every
+variable.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The default tree of goods and skills (DESIGN.md §2). Coordinators can edit it afterwards;
+"""The default tree of goods and skills (docs/design.md §2). Coordinators can edit it afterwards;
 running this again changes nothing that already exists."""
 
 from django.db import migrations

@@ -143,7 +143,19 @@ class StrictChoiceFilter(filters.ChoiceFilter):
 
 class StrictFilterSet(filters.FilterSet):
     """The base of every API filter set: foreign keys and ids by number, strict dates,
-    choices that refuse an empty value."""
+    choices that refuse an empty value, and no parameter it does not know (a misspelt
+    filter must not silently mean "all")."""
+
+    # What the pagination and DRF's format suffix read, besides the filters.
+    OTHER_PARAMETERS = frozenset({"cursor", "page_size", "format"})
+
+    def is_valid(self) -> bool:
+        unknown = set(self.data) - set(self.filters) - self.OTHER_PARAMETERS
+        for name in sorted(unknown):
+            self.form.add_error(None, forms.ValidationError(
+                f"Unknown parameter: {name}.", code="invalid"
+            ))  # fmt: skip
+        return super().is_valid()
 
     FILTER_DEFAULTS = {
         **FILTER_FOR_DBFIELD_DEFAULTS,

@@ -4,7 +4,7 @@ objects, and helpers to read an action's body through a serializer."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from django.db import models
@@ -61,8 +61,15 @@ _WRONG_TYPE = {"incorrect_json_type": "The value is not of the type this field t
 
 
 class StrictCharField(_JsonTyped, serializers.CharField):
+    """Text as sent: its length is counted as the schema counts it, before any trimming
+    (the services trim what they keep)."""
+
     json_types = (str,)
     default_error_messages = _WRONG_TYPE
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
 
 class StrictEmailField(_JsonTyped, serializers.EmailField):
@@ -85,6 +92,12 @@ class StrictDecimalField(_JsonTyped, serializers.DecimalField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("rounding", ROUND_HALF_UP)
         super().__init__(*args, **kwargs)
+
+    def validate_precision(self, value: Decimal) -> Decimal:
+        # Round first, then count the digits: 12345.678 is 12345.68, which fits.
+        if self.decimal_places is not None and value.is_finite():
+            value = value.quantize(Decimal(1).scaleb(-self.decimal_places), self.rounding)
+        return super().validate_precision(value)  # type: ignore[no-any-return]
 
 
 class StrictBooleanField(_JsonTyped, serializers.BooleanField):
@@ -134,6 +147,17 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: StrictDateTimeField,
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
+
+
+def read_query(request: Request, serializer_class: type[S]) -> S:
+    """An operation's query parameters, validated by ``serializer_class``; a parameter it
+    does not declare is a 400 (a misspelt filter must not silently mean "all")."""
+    unknown = sorted(set(request.query_params) - set(serializer_class().fields))
+    if unknown:
+        raise serializers.ValidationError({name: ["Unknown parameter."] for name in unknown})
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer
 
 
 def read_body(request: Request, serializer_class: type[S]) -> S:
