@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test chaos bench quality lint format typecheck worker beat messages clean
+.PHONY: install run test chaos fuzz bench quality lint format typecheck worker beat messages clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: install
 ## Kill a worker and restart the broker in the middle of 1,000 notifications (PostgreSQL).
 chaos: install
 	$(BIN)/pytest -m chaos -p no:randomly -s $(PYTEST_ARGS)
+
+## The API fuzzed against its own schema by schemathesis, as each role, on a live server
+## (PostgreSQL when DATABASE_URL is set). FUZZ_ARGS="--examples 30 --max-time 300" digs deeper.
+fuzz: install
+	$(BIN)/python tests/fuzz/run.py $(FUZZ_ARGS)
 
 ## Benchmarks: printed figures, never pass/fail (PostgreSQL and Redis on localhost).
 ## Matching at surge scale takes a while; try MATCHING_BENCH_ARGS="--scale 0.05" first.

@@ -11,4 +11,4 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": unread_count(user)}  # type: ignore[arg-type]
+    return {"unread_notifications": unread_count(user)}

@@ -84,9 +84,11 @@ def _changes(form: ModelForm, before: dict[str, Any]) -> dict[str, Any]:
 class AuditedAdmin(CoordinatorAdmin):
     """Every save and delete in the admin writes one audit entry."""
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         self._before = {name: getattr(obj, name, None) for name in AUDITED_VALUES} if obj else {}
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

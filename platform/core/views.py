@@ -84,7 +84,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     """A 404 in the language of what was asked: JSON under /api/, a page elsewhere."""
     if _api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

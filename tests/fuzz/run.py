@@ -137,6 +137,9 @@ def served(environment: dict[str, str], port: int, workers: int) -> Iterator[str
     command = [
         str(BIN / "gunicorn"), "entraide.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--timeout", "60", "--log-level", "warning",
+        # Long query strings reach Django, which answers them; in production the proxy
+        # in front bounds them (a 414 before the app).
+        "--limit-request-line", "0",
     ]  # fmt: skip
     process = subprocess.Popen(command, env=environment, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -86,9 +86,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     is_rule = isinstance(exc, ValidationError) and not _codes(exc.get_codes()) & SCHEMA_CODES
     if response is not None and is_rule:
         response.status_code = 422
-    detail = getattr(exc, "detail", None)
-    if response is not None and isinstance(response.data, dict) and hasattr(detail, "code"):
-        response.data.setdefault("code", detail.code)
+    code = getattr(getattr(exc, "detail", None), "code", None)
+    if response is not None and isinstance(response.data, dict) and code is not None:
+        response.data.setdefault("code", code)
     if response is not None and isinstance(response.data, list):
         # ``ValidationError("...")`` gives a bare list: every error body is an object.
         response.data = {"detail": response.data}

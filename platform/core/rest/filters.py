@@ -141,6 +141,24 @@ class StrictChoiceFilter(filters.ChoiceFilter):
     field_class = StrictChoiceField
 
 
+def parameter_problems(data: Any, known: set[str]) -> list[forms.ValidationError]:
+    """A parameter the operation does not know, or one given twice (the schema says one
+    value): each is an error, never silently read as something else."""
+    problems = []
+    for name in sorted(set(data)):
+        if name not in known:
+            problems.append(
+                forms.ValidationError(
+                    "Unknown parameter: %(name)s.", code="invalid", params={"name": name}
+                )
+            )
+        elif hasattr(data, "getlist") and len(data.getlist(name)) > 1:
+            problems.append(
+                forms.ValidationError("Give %(name)s once.", code="invalid", params={"name": name})
+            )
+    return problems
+
+
 class StrictFilterSet(filters.FilterSet):
     """The base of every API filter set: foreign keys and ids by number, strict dates,
     choices that refuse an empty value, and no parameter it does not know (a misspelt
@@ -150,11 +168,8 @@ class StrictFilterSet(filters.FilterSet):
     OTHER_PARAMETERS = frozenset({"cursor", "page_size", "format"})
 
     def is_valid(self) -> bool:
-        unknown = set(self.data) - set(self.filters) - self.OTHER_PARAMETERS
-        for name in sorted(unknown):
-            self.form.add_error(None, forms.ValidationError(
-                f"Unknown parameter: {name}.", code="invalid"
-            ))  # fmt: skip
+        for message in parameter_problems(self.data, set(self.filters) | self.OTHER_PARAMETERS):
+            self.form.add_error(None, message)
         return super().is_valid()
 
     FILTER_DEFAULTS = {

@@ -34,6 +34,8 @@ class KeysetPagination(CursorPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request: Request) -> int:
+        if len(request.query_params.getlist(self.page_size_query_param)) > 1:
+            raise ValidationError({self.page_size_query_param: "Give it once."})
         value = request.query_params.get(self.page_size_query_param)
         if value is None:
             return self.page_size
@@ -46,10 +48,13 @@ class KeysetPagination(CursorPagination):
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         # A cursor that does not decode names no page: a 404, as DRF answers.
+        if len(request.query_params.getlist(self.cursor_query_param)) > 1:
+            raise NotFound(self.invalid_cursor_message)
         cursor = super().decode_cursor(request)
         if cursor is None or cursor.position is None:
             return cursor
-        return cursor._replace(position=self._checked_position(cursor.position))
+        position = self._checked_position(str(cursor.position))
+        return cursor._replace(position=position)  # type: ignore[arg-type]
 
     def _checked_position(self, position: str) -> str:
         name = self.ordering[0].lstrip("-") if isinstance(self.ordering, tuple) else "id"

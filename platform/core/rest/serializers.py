@@ -4,15 +4,16 @@ objects, and helpers to read an action's body through a serializer."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
 
 from django.db import models
+from django.utils.functional import _StrPromise as StrPromise
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.request import Request
 
-from core.rest.filters import parse_iso_date, parse_rfc3339
+from core.rest.filters import parameter_problems, parse_iso_date, parse_rfc3339
 
 S = TypeVar("S", bound=serializers.Serializer)
 
@@ -57,7 +58,9 @@ def _many_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
 
 
-_WRONG_TYPE = {"incorrect_json_type": "The value is not of the type this field takes."}
+_WRONG_TYPE: dict[str, str | StrPromise] = {
+    "incorrect_json_type": "The value is not of the type this field takes."
+}
 
 
 class StrictCharField(_JsonTyped, serializers.CharField):
@@ -83,21 +86,22 @@ class StrictIntegerField(_JsonTyped, serializers.IntegerField):
 
 
 class StrictDecimalField(_JsonTyped, serializers.DecimalField):
-    """An amount as a JSON number, rounded to its decimal places (the schema's bounds are
-    minimum and maximum; cents past the second are rounded, not refused)."""
+    """An amount as a JSON number, cut to its decimal places (the schema's bounds are
+    minimum and maximum; fractions of a cent are dropped, not refused, and never rounded
+    up past the maximum)."""
 
     json_types = (int, float)
     default_error_messages = _WRONG_TYPE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("rounding", ROUND_HALF_UP)
+        kwargs.setdefault("rounding", ROUND_DOWN)
         super().__init__(*args, **kwargs)
 
     def validate_precision(self, value: Decimal) -> Decimal:
-        # Round first, then count the digits: 12345.678 is 12345.68, which fits.
+        # Cut first, then count the digits: 12345.678 is 12345.67, which fits.
         if self.decimal_places is not None and value.is_finite():
             value = value.quantize(Decimal(1).scaleb(-self.decimal_places), self.rounding)
-        return super().validate_precision(value)  # type: ignore[no-any-return]
+        return super().validate_precision(value)
 
 
 class StrictBooleanField(_JsonTyped, serializers.BooleanField):
@@ -152,9 +156,9 @@ class ModelSerializer(serializers.ModelSerializer):
 def read_query(request: Request, serializer_class: type[S]) -> S:
     """An operation's query parameters, validated by ``serializer_class``; a parameter it
     does not declare is a 400 (a misspelt filter must not silently mean "all")."""
-    unknown = sorted(set(request.query_params) - set(serializer_class().fields))
-    if unknown:
-        raise serializers.ValidationError({name: ["Unknown parameter."] for name in unknown})
+    problems = parameter_problems(request.query_params, set(serializer_class().fields))
+    if problems:
+        raise serializers.ValidationError([p.message % p.params for p in problems])
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer
