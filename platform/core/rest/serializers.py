@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
-from django.utils.functional import _StrPromise as StrPromise
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.request import Request
 
 from core.rest.filters import parameter_problems, parse_iso_date, parse_rfc3339
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise as StrPromise
 
 S = TypeVar("S", bound=serializers.Serializer)
 
