@@ -9,7 +9,7 @@ from django.test import Client
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory
 
-pytest_plugins = ["tests.celery_worker", "tests.browser.fixtures"]
+pytest_plugins = ["tests.celery_worker", "tests.browser.fixtures", "tests.oidc_provider.fixture"]
 
 
 @pytest.fixture(autouse=True)

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    # Registers the OpenID Connect provider; SOCIALACCOUNT_PROVIDERS swaps in our class.
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -303,8 +306,9 @@ except ValueError as _error:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Both refuse a staff password when ENTRAIDE_STAFF_LOCAL_PASSWORDS is off.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AllauthBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -342,6 +346,79 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "login_by_code": "20/m/ip,3/m/key",
 }
+
+# --- City single sign-on for staff (OpenID Connect) -------------------------------
+
+# The city's identity provider (Keycloak, Entra ID, ProConnect...). Without an issuer,
+# staff sign in with their e-mail address like everybody else (docs/deployment.md).
+ENTRAIDE_OIDC_ISSUER = env.string("ENTRAIDE_OIDC_ISSUER", "").rstrip("/")
+ENTRAIDE_OIDC = {
+    "issuer": ENTRAIDE_OIDC_ISSUER,
+    "client_id": env.string("ENTRAIDE_OIDC_CLIENT_ID", ""),
+    "client_secret": env.string("ENTRAIDE_OIDC_CLIENT_SECRET", ""),
+    # The name on the sign-in button, for example "Compte Ville de Grenoble".
+    "name": env.string("ENTRAIDE_OIDC_NAME", ""),
+    "scopes": env.strings("ENTRAIDE_OIDC_SCOPES", ["openid", "profile", "email"]),
+    # Where the groups are in the ID token or userinfo: a claim name, dotted for a nested
+    # one (Keycloak client roles: resource_access.entraide.roles; Entra ID app roles: roles).
+    "groups_claim": env.string("ENTRAIDE_OIDC_GROUPS_CLAIM", "groups"),
+    "staff_groups": env.strings("ENTRAIDE_OIDC_STAFF_GROUPS"),
+    "coordinator_groups": env.strings("ENTRAIDE_OIDC_COORDINATOR_GROUPS"),
+}
+if ENTRAIDE_OIDC_ISSUER:
+    if not (ENTRAIDE_OIDC["client_id"] and ENTRAIDE_OIDC["client_secret"]):
+        raise ImproperlyConfigured(
+            "ENTRAIDE_OIDC_ISSUER is set: ENTRAIDE_OIDC_CLIENT_ID and "
+            "ENTRAIDE_OIDC_CLIENT_SECRET must be set too."
+        )
+    if not (ENTRAIDE_OIDC["staff_groups"] or ENTRAIDE_OIDC["coordinator_groups"]):
+        raise ImproperlyConfigured(
+            "ENTRAIDE_OIDC_ISSUER is set: name the groups that make a moderator or a "
+            "coordinator (ENTRAIDE_OIDC_STAFF_GROUPS, ENTRAIDE_OIDC_COORDINATOR_GROUPS)."
+        )
+    if "openid" not in ENTRAIDE_OIDC["scopes"]:
+        raise ImproperlyConfigured("ENTRAIDE_OIDC_SCOPES must include openid.")
+# Off: city staff can no longer sign in with a password or an e-mailed code, only through
+# the city's identity provider (residents and associations keep e-mail sign-in).
+ENTRAIDE_STAFF_LOCAL_PASSWORDS = env.boolean("ENTRAIDE_STAFF_LOCAL_PASSWORDS", default=True)
+if not ENTRAIDE_STAFF_LOCAL_PASSWORDS and not ENTRAIDE_OIDC_ISSUER:
+    raise ImproperlyConfigured(
+        "ENTRAIDE_STAFF_LOCAL_PASSWORDS=false needs ENTRAIDE_OIDC_ISSUER: staff would have "
+        "no way to sign in."
+    )
+
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # Our subclass checks the ID token's signature even on the code flow.
+        "provider_class": "accounts.oidc.provider.CityOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [],
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# The city's provider vouches for its employees' addresses: an existing account with the
+# same address is connected (and its password dropped) instead of a duplicate made.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+if ENTRAIDE_OIDC_ISSUER:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": "ville",
+            "name": ENTRAIDE_OIDC["name"] or ENTRAIDE_CITY_NAME,
+            "client_id": ENTRAIDE_OIDC["client_id"],
+            "secret": ENTRAIDE_OIDC["client_secret"],
+            "settings": {
+                "server_url": ENTRAIDE_OIDC_ISSUER,
+                "scope": ENTRAIDE_OIDC["scopes"],
+                "verified_email": True,
+            },
+        }
+    ]
 
 # --- Internationalisation ----------------------------------------------------------
 
