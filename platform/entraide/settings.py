@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
@@ -522,6 +523,12 @@ if env.boolean("DJANGO_TRUST_X_FORWARDED_PROTO", default=PRODUCTION):
     # Only behind a reverse proxy that sets this header itself (see docs/deployment.md).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+
+def _oidc_origin(issuer: str) -> list[str]:
+    parts = urlsplit(issuer)
+    return [f"{parts.scheme}://{parts.netloc}"] if issuer else []
+
+
 # No script, style, font or image from another origin; no inline script or style.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -531,7 +538,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        # Signing in through the city's provider posts a form that redirects there.
+        "form-action": [SELF, *_oidc_origin(ENTRAIDE_OIDC_ISSUER)],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

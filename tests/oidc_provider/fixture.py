@@ -7,6 +7,7 @@ its ``READY`` line, and stops it at the end of the session.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import secrets
@@ -94,7 +95,10 @@ class Provider:
                 ],
             }
         }
+        policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+        policy["DIRECTIVES"]["form-action"].append(self.issuer.removesuffix("/o"))
         return {
+            "CONTENT_SECURITY_POLICY": policy,
             "ENTRAIDE_OIDC_ISSUER": self.issuer,
             "ENTRAIDE_OIDC": oidc,
             "SOCIALACCOUNT_PROVIDERS": providers,
