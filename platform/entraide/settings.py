@@ -60,8 +60,14 @@ CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
 # The public address of the site, for links in e-mails and SMS (no trailing slash).
 ENTRAIDE_BASE_URL = env.string("ENTRAIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ENTRAIDE_CITY_NAME = env.string("ENTRAIDE_CITY_NAME", "Démoville")
-# The free phone line of the scheme (fiche 7), shown on public pages when set.
+# The free phone line of the scheme (fiche 7), shown on public pages when set, and when
+# it answers; the city's counter (fiche 8): where, when, how to get there. Written in the
+# city's language (LANGUAGE_CODE), shown as such on the "Find help" page in every language.
 ENTRAIDE_PHONE_LINE = env.string("ENTRAIDE_PHONE_LINE", "")
+ENTRAIDE_PHONE_HOURS = env.string("ENTRAIDE_PHONE_HOURS", "")
+ENTRAIDE_COUNTER_ADDRESS = env.string("ENTRAIDE_COUNTER_ADDRESS", "")
+ENTRAIDE_COUNTER_HOURS = env.string("ENTRAIDE_COUNTER_HOURS", "")
+ENTRAIDE_COUNTER_ACCESS = env.string("ENTRAIDE_COUNTER_ACCESS", "")
 ENTRAIDE_CONTACT_EMAIL = env.string(
     "ENTRAIDE_CONTACT_EMAIL", None if PRODUCTION else "entraide@example.org"
 )
