@@ -217,7 +217,7 @@ class CharterForm(forms.Form):
 
     def __init__(self, *args: Any, current: HostCharter | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for code, name in settings.LANGUAGES:
+        for code, name in settings.ENTRAIDE_FULL_LANGUAGES:
             self.fields[f"text_{code}"] = forms.CharField(
                 label=format_lazy(_("Charter in {language}"), language=name),
                 required=code == settings.LANGUAGE_CODE,
@@ -229,6 +229,6 @@ class CharterForm(forms.Form):
     def texts(self) -> dict[str, str]:
         return {
             code: self.cleaned_data.get(f"text_{code}", "")
-            for code, _name in settings.LANGUAGES
+            for code, _name in settings.ENTRAIDE_FULL_LANGUAGES
             if self.cleaned_data.get(f"text_{code}", "")
         }

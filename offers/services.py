@@ -186,7 +186,7 @@ def host_charter_publish(*, by: User, texts: Mapping[str, str]) -> HostCharter:
     housing offer. Texts are per site language; French (the default) is required."""
     if not roles.is_coordinator(by):
         raise PermissionError("Only coordinators write the host charter.")
-    languages = dict(settings.LANGUAGES)
+    languages = dict(settings.ENTRAIDE_FULL_LANGUAGES)
     unknown = set(texts) - set(languages)
     if unknown:
         raise DomainError(_("Unknown language: %(codes)s.") % {"codes": ", ".join(sorted(unknown))})

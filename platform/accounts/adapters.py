@@ -46,7 +46,7 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "")
         language = translation.get_language()
-        if language in dict(settings.LANGUAGES):
+        if language in dict(settings.ENTRAIDE_FULL_LANGUAGES):
             user.preferred_language = language
         if commit:
             user.save()
@@ -102,7 +102,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         claims = city_claims(sociallogin)
         user.display_name = str(claims.get("given_name") or claims.get("name") or "")[:80]
         language = translation.get_language()
-        if language in dict(settings.LANGUAGES):
+        if language in dict(settings.ENTRAIDE_FULL_LANGUAGES):
             user.preferred_language = language
         return user
 

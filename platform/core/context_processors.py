@@ -5,6 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts import roles
+from core import i18n
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -22,6 +23,10 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "contact_email": settings.ENTRAIDE_CONTACT_EMAIL,
         "dpo_email": settings.ENTRAIDE_DPO_EMAIL,
         "is_staff_member": roles.is_staff_member(user),
+        # The language switcher offers the languages this page is translated into; a
+        # page shown in French instead of the language asked for says so in that one.
+        "switcher_languages": i18n.languages_for(getattr(request, "resolver_match", None)),
+        "requested_language": getattr(request, "requested_language", None),
         "unread_notifications": _unread(user),
     }
 

@@ -42,12 +42,13 @@ class PrivacyView(TemplateView):
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch, which also remembers the choice on the person's account."""
+    """Django's language switch, which also remembers the choice on the person's account
+    (a full language only: the others exist on a few public pages, not in messages)."""
     response = i18n.set_language(request)
     language = request.POST.get("language", "")
     if (
         request.user.is_authenticated
-        and language in dict(settings.LANGUAGES)
+        and language in dict(settings.ENTRAIDE_FULL_LANGUAGES)
         and check_for_language(language)
     ):
         user_set_language(user=request.user, language=language)

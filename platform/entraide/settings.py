@@ -12,8 +12,10 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import django.conf.locale
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.UserLanguageMiddleware",
+    "core.middleware.PartialTranslationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -430,12 +433,36 @@ if ENTRAIDE_OIDC_ISSUER:
 # --- Internationalisation ----------------------------------------------------------
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [
+# The languages of the whole interface: every page, every message, a person's preference.
+ENTRAIDE_FULL_LANGUAGES = [
     ("fr", _("French")),
     ("en", _("English")),
     ("ar", _("Arabic")),
     ("uk", _("Ukrainian")),
 ]
+# The languages of people arriving in French cities, in which only the public pages they
+# need are translated (core.i18n.TRANSLATED_PAGES); every other page falls back to French.
+ENTRAIDE_PUBLIC_LANGUAGES = [
+    ("fa-af", _("Dari")),
+    ("ps", _("Pashto")),
+    ("ti", _("Tigrinya")),
+    ("ru", _("Russian")),
+    ("tr", _("Turkish")),
+    ("bn", _("Bengali")),
+    ("ln", _("Lingala")),
+]
+LANGUAGES = ENTRAIDE_FULL_LANGUAGES + ENTRAIDE_PUBLIC_LANGUAGES
+# Django has no locale data for these: their names and writing direction. (Dari would
+# otherwise borrow Persian's name, "فارسی"; Russian, Turkish and Bengali are known.)
+django.conf.locale.LANG_INFO.update(
+    {
+        "fa-af": {"bidi": True, "code": "fa-af", "name": "Dari", "name_local": "دری"},
+        "ps": {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"},
+        "ti": {"bidi": False, "code": "ti", "name": "Tigrinya", "name_local": "ትግርኛ"},
+        "ln": {"bidi": False, "code": "ln", "name": "Lingala", "name_local": "lingála"},
+    }
+)
+LANGUAGES_BIDI = [*global_settings.LANGUAGES_BIDI, "ps"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.string("ENTRAIDE_TIME_ZONE", "Europe/Paris")
 USE_I18N = True
