@@ -137,7 +137,10 @@ class Offer(models.Model):
         ),
     )
     language = models.CharField(
-        _("language of the text"), max_length=10, choices=settings.ENTRAIDE_FULL_LANGUAGES, default="fr"
+        _("language of the text"),
+        max_length=10,
+        choices=settings.ENTRAIDE_FULL_LANGUAGES,
+        default="fr",
     )
     sector = models.ForeignKey(
         Sector, verbose_name=_("district"), on_delete=models.PROTECT, related_name="offers"

@@ -521,7 +521,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HelpKindEnum": "core.vocabulary.HelpKind",
         "SpokenLanguageEnum": "core.vocabulary.SPOKEN_LANGUAGES",
-        "SiteLanguageEnum": "entraide.settings.LANGUAGES",
+        "SiteLanguageEnum": "entraide.settings.ENTRAIDE_FULL_LANGUAGES",
         "HouseholdTypeEnum": "core.vocabulary.HouseholdType",
         "OrganisationKindEnum": "accounts.models.Organisation.Kind",
         "NeedStatusEnum": "needs.models.Need.Status",
