@@ -117,6 +117,7 @@ class ListingForm(forms.ModelForm):
         widgets = {
             "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "summary": forms.Textarea(attrs={"rows": 2}),
         }
         field_classes = {"website": HttpsURLField}
         help_texts = {
@@ -129,6 +130,11 @@ class ListingForm(forms.ModelForm):
 
 
 class FindHelpFilterForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Django's label suffix would come from the French catalogue in languages it lacks.
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     sector = forms.ModelChoiceField(
         label=_("District"),
         queryset=Sector.objects.all(),

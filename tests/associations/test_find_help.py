@@ -159,7 +159,7 @@ def test_the_page_shows_the_city_line_its_hours_and_the_counter(client: Client) 
         ENTRAIDE_COUNTER_ACCESS="Tram A, arrêt Mairie ; entrée de plain-pied",
     ):
         page = client.get(PAGE).content.decode()
-    assert 'href="tel:080000000' in page
+    assert 'href="tel:0800000000"' in page
     for text in ["Lundi–vendredi 9 h – 17 h", "Hôtel de ville", "Mardi et jeudi", "Tram A"]:
         assert text in page
 
