@@ -61,6 +61,7 @@ class AccountAdapter(DefaultAccountAdapter):
             # The role follows the provider's groups at every sign-in, before the session
             # starts, so that a removed group never opens a staff page again.
             user_sync_role_from_groups(user=user, groups=city_groups(sociallogin))
+            request.city_sign_in = True  # type: ignore[attr-defined]
             return None
         if sociallogin is None and not roles.may_sign_in_locally(user):
             from allauth.account.internal.stagekit import clear_login
@@ -74,13 +75,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return None
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        if roles.is_staff_member(request.user):
+        # Through the city's provider a staff member lands in the staff area.
+        if getattr(request, "city_sign_in", False) and roles.is_staff_member(request.user):
             return reverse("staff-home")
         return super().get_login_redirect_url(request)
 
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         # A staff member's first sign-in through the city's provider is a sign-up.
-        if roles.is_staff_member(request.user):
+        if getattr(request, "city_sign_in", False) and roles.is_staff_member(request.user):
             return reverse("staff-home")
         return super().get_signup_redirect_url(request)
 

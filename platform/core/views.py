@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from accounts.services import user_set_language
 from core.health import run_checks
+from core.launch import launch_steps
 from core.permissions import StaffRequiredMixin
 from notifications.digest import digest_sections
 
@@ -30,6 +31,15 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
             for section in digest_sections()
         ]
         return super().get_context_data(queues=queues, **kwargs)
+
+
+class LaunchGuideView(StaffRequiredMixin, TemplateView):
+    """The launch playbook for the team that starts the scheme, with what is done."""
+
+    template_name = "core/launch_guide.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(steps=launch_steps(), **kwargs)
 
 
 class AccessibilityView(TemplateView):

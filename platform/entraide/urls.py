@@ -32,6 +32,7 @@ urlpatterns = [
     path("langue/", core_views.set_language, name="set-language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("equipe/", core_views.StaffHomeView.as_view(), name="staff-home"),
+    path("equipe/lancement/", core_views.LaunchGuideView.as_view(), name="launch-guide"),
     path("equipe/", include(notifications_staff_patterns)),
     path("equipe/", include(associations_staff_patterns)),
     path("equipe/", include(needs_staff_patterns)),

@@ -258,3 +258,10 @@ def test_a_role_given_in_the_admin_site_is_audited(client: Client, coordinator: 
     entry = AuditEntry.objects.get(action="accounts.user.role_changed")
     assert entry.actor == coordinator
     assert entry.detail == {"from": "resident", "to": "staff", "source": "admin"}
+
+
+def test_staff_signing_in_with_a_password_still_land_on_their_account_page(
+    client: Client, staff: User
+) -> None:
+    response = client.post("/compte/login/", {"login": staff.email, "password": PASSWORD})
+    assert response["Location"] == "/compte/"

@@ -101,3 +101,22 @@ def test_an_expired_or_wrongly_addressed_id_token_leaves_the_employee_signed_out
     assert_accessible(page)
     expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
     assert not User.objects.filter(email=city_sso.email).exists()
+
+
+def test_a_city_employee_without_a_staff_group_is_told_there_is_no_access(
+    english_page: Page,
+    live_server: LiveServer,
+    city_sso: Provider,
+    request: pytest.FixtureRequest,
+) -> None:
+    page = english_page
+    city_sso.set_groups("comptabilite")
+
+    sign_in_with_the_city(page, live_server, city_sso)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "No access to Entraide with this account"
+    )
+    forgive_expected_http_errors(request, 403)
+    assert_accessible(page)
+    assert not User.objects.filter(email=city_sso.email).exists()
