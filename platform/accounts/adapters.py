@@ -93,10 +93,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         if not _is_city_login(sociallogin):
             return
-        is_new = sociallogin.user is None or sociallogin.user.pk is None
-        if is_new and roles.role_from_groups(city_groups(sociallogin)) == User.Role.RESIDENT:
-            # Nobody gets an account through the city's provider without a staff group;
-            # residents and associations sign up with their e-mail address.
+        # The first sign-in of a city identity needs a staff group: nobody gets an account
+        # through the city's provider without one (residents and associations sign up with
+        # their e-mail address), and no existing account is entered through an address the
+        # provider vouches for unless its groups make that person city staff. Someone
+        # already connected who lost the group signs in with no staff role.
+        first_time = sociallogin.account.pk is None
+        if first_time and roles.role_from_groups(city_groups(sociallogin)) == User.Role.RESIDENT:
             raise ImmediateHttpResponse(render(request, "accounts/oidc_no_access.html", status=403))
 
     def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: Any) -> User:

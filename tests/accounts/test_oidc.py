@@ -265,3 +265,19 @@ def test_staff_signing_in_with_a_password_still_land_on_their_account_page(
 ) -> None:
     response = client.post("/compte/login/", {"login": staff.email, "password": PASSWORD})
     assert response["Location"] == "/compte/"
+
+
+def test_a_city_identity_without_a_staff_group_cannot_enter_an_account_of_the_same_address(
+    client: Client, city_sso: Provider
+) -> None:
+    # A resident signed up with this address; the city's provider vouching for it is not
+    # enough to open that account without a staff group.
+    resident = UserFactory(email=city_sso.email)
+    city_sso.set_groups()
+
+    response = city_sso.sign_in(client)
+
+    assert response.status_code == 403
+    assert _signed_in(client) is None
+    resident.refresh_from_db()
+    assert resident.has_usable_password()
