@@ -282,3 +282,28 @@ def test_the_listing_form_shows_the_refusal_of_a_member_s_phone(city: dict[str, 
     )
     assert response.status_code == 400
     assert not PublicListing.objects.filter(organisation=city["org_a"], listed=True).exists()
+
+
+def test_a_coordinator_takes_an_organisation_off_the_page_in_the_admin_site_audited(
+    client: Client, city: dict[str, Any]
+) -> None:
+    listing = listed(city)
+    coordinator = city["people"]["coordinator"]
+    url = f"/admin/associations/publiclisting/{listing.pk}/change/"
+    assert client_for(city["people"]["staff"]).get(url).status_code == 302  # not the admin
+
+    response = client_for(coordinator).post(url, {})  # "listed" unticked
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.listed is False
+    entry = AuditEntry.objects.get(action="associations.listing.moderated")
+    assert (entry.actor, entry.detail) == (coordinator, {"listed": False})
+    assert "Accueil A" not in client.get(PAGE).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("visitor", 200), ("resident", 200), ("member_a", 200), ("staff", 200), ("coordinator", 200)],
+)
+def test_the_find_help_page_is_public(city: dict[str, Any], role: str, expected: int) -> None:
+    assert client_for(city["people"][role]).get(PAGE).status_code == expected

@@ -277,3 +277,11 @@ def test_the_api_tells_the_charter_and_whether_it_was_accepted(
 
 def test_the_api_answers_404_while_no_charter_is_published() -> None:
     assert api_as(None).get("/api/v1/host-charter/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reads_the_charter_in_force(
+    request: pytest.FixtureRequest, role: str, charter: HostCharter
+) -> None:
+    assert api_as(user_for(request, role)).get("/api/v1/host-charter/").status_code == 200
+    assert client_for(user_for(request, role)).get("/offres/charte/").status_code == 200
