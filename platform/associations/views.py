@@ -3,8 +3,6 @@ one organisation; and the staff verification queue."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,7 +26,6 @@ from associations.models import Invitation, PublicListing
 from core.audit import audit
 from core.errors import DomainError
 from core.http import AuthenticatedRequest
-from core.models import Sector
 from core.permissions import staff_required
 
 
@@ -249,8 +246,9 @@ def listing(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def find_help(request: HttpRequest) -> HttpResponse:
-    """Public: the verified organisations that opted in, by district and kind of help,
-    with the city's phone line and counter. Printable as a one-page flyer."""
+    """Public: the verified organisations that opted in, each once with its districts,
+    filtered by district and kind of help, with the city's phone line and counter.
+    Printable as a one-page flyer (filter by district first for a district's desk)."""
     filters = FindHelpFilterForm(request.GET or None)
     sector, kind = None, ""
     if filters.is_valid():
@@ -259,25 +257,7 @@ def find_help(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "listings": listings,
-        "by_district": _by_district(listings, sector),
         "chosen_sector": sector,
         "chosen_kind": dict(PublicListing.Help.choices).get(kind, ""),
     }
     return render(request, "associations/find_help.html", context)
-
-
-def _by_district(listings: list[PublicListing], only: Sector | None) -> list[dict[str, Any]]:
-    """Districts in the city's order, each with the organisations that receive there;
-    organisations with no district come under "everywhere in the city"."""
-    groups: dict[int | None, dict[str, Any]] = {}
-    for item in listings:
-        sectors: list[Sector | None] = [s for s in item.sectors.all() if only is None or s == only]
-        for sector in sectors or [None]:
-            key = sector.pk if sector else None
-            group = groups.setdefault(key, {"sector": sector, "listings": []})
-            group["listings"].append(item)
-    return sorted(
-        groups.values(),
-        key=lambda g: (g["sector"] is None, g["sector"].position if g["sector"] else 0,
-                       g["sector"].name if g["sector"] else ""),
-    )  # fmt: skip

@@ -123,13 +123,17 @@ def test_no_member_contact_and_no_private_contact_ever_appears(
             assert [text for text in private if text in filtered.decode()] == []
 
 
-def test_the_page_groups_associations_by_district_with_the_whole_city_last(
+def test_each_association_appears_once_with_its_districts(
     client: Client, city: dict[str, Any]
 ) -> None:
-    listed(city)
+    listed(city, sectors=[city["north"], city["south"]])
     listed(city, "org_b", sectors=[], email="bonjour@b.example.org", phone="")
     page = client.get(PAGE).content.decode()
-    assert page.index("Nord") < page.index("Accueil A") < page.index("Bénévoles B")
+    assert page.count("Accueil A") == 1
+    card = page[page.index("Accueil A") : page.index("Bénévoles B")]
+    assert "Nord" in card
+    assert "Sud" in card
+    assert "Everywhere in the city" in page[page.index("Bénévoles B") :]
 
 
 def test_filtering_by_district_keeps_the_associations_of_the_whole_city(
