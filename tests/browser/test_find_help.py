@@ -67,24 +67,39 @@ def open_in(new_page: Callable[..., Page], live_server: LiveServer, language: st
     return page
 
 
-@pytest.mark.parametrize("language", ALL_LANGUAGES)
-def test_find_help_speaks_every_language_in_its_direction_and_is_accessible(
-    new_page: Callable[..., Page], live_server: LiveServer, associations: None, language: str
-) -> None:
-    page = open_in(new_page, live_server, language)
-    page.goto(live_server.url + "/trouver-de-l-aide/")
+def in_language(language: str, check: Callable[[], None]) -> None:
+    """Run ``check``; a failure says which language it was in."""
+    try:
+        check()
+    except (AssertionError, pytest.fail.Exception) as error:
+        pytest.fail(f"In {language}: {error}", pytrace=False)
 
-    html = page.locator("html")
-    expect(html).to_have_attribute("lang", language)
-    expect(html).to_have_attribute("dir", "rtl" if language in RIGHT_TO_LEFT else "ltr")
-    with translation.override(language):
-        heading = translation.gettext("Find help")
-    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
-    expect(page.get_by_role("link", name="0 800 00 00 00")).to_have_attribute(
-        "href", "tel:0800000000"
-    )
-    expect(page.get_by_role("heading", name="Accueil Solidaire")).to_be_visible()
-    assert_accessible(page)
+
+def test_find_help_speaks_every_language_in_its_direction_and_is_accessible(
+    new_page: Callable[..., Page], live_server: LiveServer, associations: None
+) -> None:
+    # One page for the eleven languages (each with its cookie): one database set-up.
+    page = new_page()
+
+    def check(language: str) -> None:
+        page.context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+        )
+        page.goto(live_server.url + "/trouver-de-l-aide/")
+        html = page.locator("html")
+        expect(html).to_have_attribute("lang", language)
+        expect(html).to_have_attribute("dir", "rtl" if language in RIGHT_TO_LEFT else "ltr")
+        with translation.override(language):
+            heading = translation.gettext("Find help")
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(page.get_by_role("link", name="0 800 00 00 00")).to_have_attribute(
+            "href", "tel:0800000000"
+        )
+        expect(page.get_by_role("heading", name="Accueil Solidaire")).to_be_visible()
+        assert_accessible(page)
+
+    for language in ALL_LANGUAGES:
+        in_language(language, lambda: check(language))  # noqa: B023 - called at once
 
 
 def test_find_help_filters_without_javascript(
@@ -120,25 +135,32 @@ def test_find_help_prints_as_one_a4_page_without_the_site_s_controls(
     assert pages == 1, f"The flyer takes {pages} A4 pages"
 
 
-@pytest.mark.parametrize("language", PUBLIC_LANGUAGES)
 def test_the_home_and_needs_pages_speak_the_languages_of_arrival(
-    new_page: Callable[..., Page], live_server: LiveServer, language: str
+    new_page: Callable[..., Page], live_server: LiveServer
 ) -> None:
-    page = open_in(new_page, live_server, language)
-    for path in ("/", "/besoins/"):
-        page.goto(live_server.url + path)
-        expect(page.locator("html")).to_have_attribute("lang", language)
-        expect(page.locator("html")).to_have_attribute(
-            "dir", "rtl" if language in RIGHT_TO_LEFT else "ltr"
+    page = new_page()
+
+    def check(language: str) -> None:
+        page.context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
         )
-        assert_accessible(page)
-    # From the home page, one link leads to "Find help", in the same language.
-    with translation.override(language):
-        find_help = translation.gettext("Find help")
-    page.goto(live_server.url + "/")
-    page.get_by_role("main").get_by_role("link", name=find_help).click()
-    expect(page).to_have_url(re.compile(r"/trouver-de-l-aide/$"))
-    expect(page.locator("html")).to_have_attribute("lang", language)
+        for path in ("/", "/besoins/"):
+            page.goto(live_server.url + path)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            expect(page.locator("html")).to_have_attribute(
+                "dir", "rtl" if language in RIGHT_TO_LEFT else "ltr"
+            )
+            assert_accessible(page)
+        # From the home page, one link leads to "Find help", in the same language.
+        with translation.override(language):
+            find_help = translation.gettext("Find help")
+        page.goto(live_server.url + "/")
+        page.get_by_role("main").get_by_role("link", name=find_help).click()
+        expect(page).to_have_url(re.compile(r"/trouver-de-l-aide/$"))
+        expect(page.locator("html")).to_have_attribute("lang", language)
+
+    for language in PUBLIC_LANGUAGES:
+        in_language(language, lambda: check(language))  # noqa: B023 - called at once
 
 
 def test_a_page_not_translated_shows_in_french_with_a_notice_in_the_language_asked_for(
