@@ -8,4 +8,7 @@ class OffersConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares this app's notification types and digest section.
-        from offers import notifications  # noqa: F401
+        from offers import (
+            launch,  # noqa: F401  (its steps of the launch checklist)
+            notifications,  # noqa: F401
+        )

@@ -1,12 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.forms import ModelForm
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_forms import UserChangeAdminForm, UserCreationAdminForm
 from accounts.models import Membership, Organisation, User
-from accounts.services import user_set_role
 from core.admin import CoordinatorAdmin
 
 
@@ -35,16 +32,6 @@ class UserAdmin(CoordinatorAdmin, DjangoUserAdmin):
         ),
     )
     filter_horizontal = ()
-
-    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
-        """The role goes through the audited service; the rest is saved as Django does."""
-        role = obj.role
-        if change:
-            obj.role = User.objects.values_list("role", flat=True).get(pk=obj.pk)
-        else:
-            obj.role = User.Role.RESIDENT
-        super().save_model(request, obj, form, change)
-        user_set_role(user=obj, role=role, by=request.user, source="admin")  # type: ignore[arg-type]
 
 
 class MembershipInline(admin.TabularInline):

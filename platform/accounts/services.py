@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import roles
 from accounts.models import User
-from core.audit import audit
+from accounts.signals import role_changed
 
 
 @transaction.atomic
@@ -45,10 +45,11 @@ def user_revoke_api_token(*, user: User) -> None:
 
 @transaction.atomic
 def user_set_role(*, user: User, role: str, by: User | None, source: str) -> bool:
-    """Give ``user`` a city role (resident, staff, coordinator); audited when it changes.
+    """Give ``user`` a city role (resident, staff, coordinator); a change is announced
+    (``accounts.signals.role_changed``) and audited by core as ``accounts.user.role_changed``.
 
-    ``source`` says who decided: ``admin`` (a coordinator in the admin site) or ``oidc``
-    (the city's identity provider, at sign-in). Returns whether the role changed.
+    ``source`` says who decided, for example ``oidc`` (the city's identity provider, at
+    sign-in). Returns whether the role changed.
     """
     if role not in User.Role.values:
         raise ValueError(f"Unknown role {role!r}")
@@ -57,12 +58,7 @@ def user_set_role(*, user: User, role: str, by: User | None, source: str) -> boo
     if previous == role:
         return False
     User.objects.filter(pk=user.pk).update(role=role)
-    audit(
-        actor=by,
-        action="accounts.user.role_changed",
-        target=user,
-        detail={"from": previous, "to": role, "source": source},
-    )
+    role_changed.send(sender=User, user=user, previous=previous, role=role, by=by, source=source)
     return True
 
 

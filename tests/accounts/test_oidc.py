@@ -229,37 +229,6 @@ def test_with_local_passwords_off_staff_still_sign_in_through_the_city_provider(
     assert response["Location"] == "/equipe/"
 
 
-# --- Role changes in the admin site ---------------------------------------------------------
-
-
-def test_a_role_given_in_the_admin_site_is_audited(client: Client, coordinator: User) -> None:
-    person = UserFactory(email="new.agent@example.org")
-    client.force_login(coordinator)
-    form = client.get(f"/admin/accounts/user/{person.pk}/change/").context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update(
-        {
-            "email": person.email,
-            "role": User.Role.STAFF,
-            "is_active": "on",
-            "preferred_language": "fr",
-            "date_joined_0": person.date_joined.strftime("%d/%m/%Y"),
-            "date_joined_1": person.date_joined.strftime("%H:%M:%S"),
-        }
-    )
-    data.pop("password", None)
-    data.pop("last_login", None)
-    data.pop("date_joined", None)
-    response = client.post(f"/admin/accounts/user/{person.pk}/change/", data)
-
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    person.refresh_from_db()
-    assert person.role == User.Role.STAFF
-    entry = AuditEntry.objects.get(action="accounts.user.role_changed")
-    assert entry.actor == coordinator
-    assert entry.detail == {"from": "resident", "to": "staff", "source": "admin"}
-
-
 def test_staff_signing_in_with_a_password_still_land_on_their_account_page(
     client: Client, staff: User
 ) -> None:
