@@ -68,8 +68,10 @@ beat: install
 ## Extract the strings to translate, then compile the catalogues (needs GNU gettext).
 ## English is the source language: msgen copies each new msgid into the English catalogue,
 ## because an untranslated string would otherwise fall back to French, the default.
+## The languages after uk translate a few public pages only (docs/translation.md).
 messages: install
-	$(MANAGE) makemessages -l fr -l en -l ar -l uk --no-obsolete \
+	$(MANAGE) makemessages -l fr -l en -l ar -l uk \
+		-l fa_AF -l ps -l ti -l ru -l tr -l bn -l ln --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs
 	msgattrib --clear-fuzzy --empty locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po
 	msgen locale/en/LC_MESSAGES/django.po -o locale/en/LC_MESSAGES/django.po

@@ -36,6 +36,7 @@ class SummaryRow:
     critical: int
     high: int
     normal: int
+    category_language: str = ""
 
     @property
     def total(self) -> int:
@@ -64,6 +65,7 @@ def public_summary() -> list[SummaryRow]:
                 kind=kind,
                 kind_label=HelpKind(kind).label,
                 category=category.label if category else "",
+                category_language=category.label_and_language[1] if category else "",
                 critical=cell.get(Need.Urgency.CRITICAL, 0),
                 high=cell.get(Need.Urgency.HIGH, 0),
                 normal=cell.get(Need.Urgency.NORMAL, 0),

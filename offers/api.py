@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.validators import validate_phone
@@ -27,13 +30,21 @@ from core.rest.serializers import (
     ModelSerializer,
     StrictBooleanField,
     StrictCharField,
+    StrictDateTimeField,
     StrictEmailField,
+    StrictIntegerField,
     StrictPrimaryKeyRelatedField,
     read_body,
 )
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from offers import access, services
-from offers.models import MODERATION_MESSAGE_MAX_LENGTH, WEEKLY_SLOTS, HousingCheck, Offer
+from offers.models import (
+    MODERATION_MESSAGE_MAX_LENGTH,
+    WEEKLY_SLOTS,
+    HostCharter,
+    HousingCheck,
+    Offer,
+)
 
 PUBLIC_FIELDS = [
     "id", "kind", "status", "title", "description", "language", "sector", "housing_type",
@@ -96,11 +107,15 @@ class PhoneIntakeSerializer(OfferCreateSerializer):
     consent = StrictBooleanField(
         help_text="The caller agreed that the city keeps their contact and offer."
     )
+    charter_accepted = serializers.BooleanField(
+        default=False,
+        help_text="Housing: the host charter in force was read to the caller, who accepts it.",
+    )
 
     class Meta(OwnOfferSerializer.Meta):
         fields = [
             *OwnOfferSerializer.Meta.fields, "caller_name", "caller_phone", "caller_email",
-            "consent",
+            "consent", "charter_accepted",
         ]  # fmt: skip
 
 
@@ -145,6 +160,42 @@ class HousingCheckSerializer(ModelSerializer):
         model = HousingCheck
         fields = ["step", "done_on", "note", "done_by", "recorded_at"]
         read_only_fields = ["done_by", "recorded_at"]
+
+
+class OfferSubmitSerializer(serializers.Serializer):
+    accept_charter = StrictBooleanField(
+        default=False, help_text="I have read the host charter in force and I accept it."
+    )
+
+
+class HostCharterSerializer(serializers.Serializer):
+    version = StrictIntegerField()
+    published_at = StrictDateTimeField()
+    language = StrictCharField(help_text="The language of the text (French if missing).")
+    text = StrictCharField()
+    accepted = StrictBooleanField(help_text="Whether you accepted this version.")
+
+
+class HostCharterView(APIView):
+    """The host charter in force, in your language; 404 while none is published."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=HostCharterSerializer)
+    def get(self, request: Request) -> Response:
+        charter = HostCharter.objects.current()
+        if charter is None:
+            raise NotFound("No host charter is published.")
+        language, text = charter.text_in(get_language())
+        user = request.user if request.user.is_authenticated else None
+        data = {
+            "version": charter.version,
+            "published_at": charter.published_at,
+            "language": language,
+            "text": text,
+            "accepted": user is not None and services.charter_to_accept(user) is None,
+        }
+        return Response(HostCharterSerializer(data).data)
 
 
 class OfferViewSet(
@@ -204,10 +255,18 @@ class OfferViewSet(
             offer=self._owned(), by=account(self.request), data=serializer.content()
         )
 
-    @extend_schema(request=None, responses=OfferSerializer)
+    @extend_schema(request=OfferSubmitSerializer, responses=OfferSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(services.offer_submit(offer=self._owned(), by=account(request)))
+        """Send the offer for review. A housing offer needs ``accept_charter: true`` while
+        its owner has not accepted the host charter in force (``GET /api/v1/host-charter/``)."""
+        serializer = read_body(request, OfferSubmitSerializer)
+        offer = services.offer_submit(
+            offer=self._owned(),
+            by=account(request),
+            accept_charter=serializer.validated_data["accept_charter"],
+        )
+        return self._respond(offer)
 
     @extend_schema(request=None, responses=OfferSerializer)
     @action(detail=True, methods=["post"])
@@ -290,5 +349,6 @@ class OfferViewSet(
             caller_phone=data.get("caller_phone", ""),
             caller_email=data.get("caller_email", ""),
             consent=data["consent"],
+            charter_accepted=data["charter_accepted"],
         )
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)

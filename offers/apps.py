@@ -7,5 +7,8 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers")
 
     def ready(self) -> None:
-        # Declares this app's notification types and staff queues.
-        from offers import notifications  # noqa: F401
+        # Declares this app's notification types, staff queues and launch steps.
+        from offers import (
+            launch,  # noqa: F401  (its steps of the launch checklist)
+            notifications,  # noqa: F401
+        )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.models import Category, Sector
-from offers.models import HousingCheck, Offer, OfferTransition
+from offers.models import HostCharter, HousingCheck, Offer, OfferTransition
 
 NEIGHBOURS = 14
 HOUSING = [
@@ -88,7 +88,44 @@ SKILLS = [
 STATUS_CYCLE = ["published", "published", "pending", "published", "published"]
 
 
+# The demo city's host charter: an example a city rewrites with its associations.
+DEMO_CHARTER = {
+    "fr": (
+        "En proposant un logement par Entraide, je m'engage à :\n\n"
+        "1. accueillir la ou les personnes sans rien leur demander en échange d'autre que la "
+        "participation éventuelle annoncée dans mon offre ;\n"
+        "2. ne jamais demander leur situation administrative, leur nationalité ni leurs papiers ;\n"
+        "3. respecter leur vie privée, leur liberté de culte et d'opinion, et la confidentialité "
+        "de ce qu'elles me confient ;\n"
+        "4. garantir un logement décent, chauffé, avec un accès à l'eau et aux sanitaires ;\n"
+        "5. prévenir l'association et l'équipe de la ville dès qu'une difficulté apparaît, et "
+        "au moins une semaine avant la fin de l'accueil ;\n"
+        "6. accepter l'appel et la visite de l'équipe de la ville avant la publication de mon "
+        "offre, et les nouvelles qu'elle prendra pendant l'accueil.\n\n"
+        "Un mineur n'est jamais accueilli qu'avec une association habilitée."
+    ),
+    "en": (
+        "By offering housing through Entraide, I commit to:\n\n"
+        "1. welcome the person or people without asking anything in return except the "
+        "contribution stated in my offer, if any;\n"
+        "2. never ask about their immigration status, nationality or papers;\n"
+        "3. respect their privacy, their freedom of belief and opinion, and the confidentiality "
+        "of what they tell me;\n"
+        "4. provide decent housing, heated, with water and sanitation;\n"
+        "5. tell the association and the city team as soon as a difficulty arises, and at least "
+        "a week before the stay ends;\n"
+        "6. accept the city team's call and visit before my offer is published, and their "
+        "follow-up during the stay.\n\n"
+        "A minor is only ever hosted through an accredited association."
+    ),
+}
+
+
 def load_demo(*, sectors: list[Sector], users: dict[str, User], stdout: Any) -> None:
+    if not HostCharter.objects.exists():
+        HostCharter.objects.create(
+            version=1, texts=DEMO_CHARTER, published_by=users["coordination@example.org"]
+        )
     if Offer.objects.filter(owner__email__endswith="@example.org").exists():
         return  # loaded already
     rng = random.Random(2022)  # noqa: S311 (repeatable demo data)

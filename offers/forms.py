@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_phone
 from core.models import Category
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
-from offers.models import WEEKLY_SLOTS, HousingCheck, Offer
+from offers.models import WEEKLY_SLOTS, HostCharter, HousingCheck, Offer
 
 
 class KindForm(forms.Form):
@@ -163,6 +165,9 @@ class CallerForm(forms.Form):
     not_a_duplicate = forms.BooleanField(
         label=_("I checked the possible duplicates: this is a new offer."), required=False
     )
+    charter_accepted = forms.BooleanField(
+        label=_("I read the host charter to the caller, who accepts it."), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -205,3 +210,25 @@ class StaffOfferFilterForm(forms.Form):
         label=_("Kind"), choices=[("", _("All")), *HelpKind.choices], required=False
     )
     q = forms.CharField(label=_("Title contains"), max_length=100, required=False)
+
+
+class CharterForm(forms.Form):
+    """A new version of the host charter: one text per site language, French required."""
+
+    def __init__(self, *args: Any, current: HostCharter | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, name in settings.ENTRAIDE_FULL_LANGUAGES:
+            self.fields[f"text_{code}"] = forms.CharField(
+                label=format_lazy(_("Charter in {language}"), language=name),
+                required=code == settings.LANGUAGE_CODE,
+                max_length=20_000,
+                widget=forms.Textarea(attrs={"rows": 8, "lang": code, "dir": "auto"}),
+                initial=(current.texts.get(code, "") if current else ""),
+            )
+
+    def texts(self) -> dict[str, str]:
+        return {
+            code: self.cleaned_data.get(f"text_{code}", "")
+            for code, _name in settings.ENTRAIDE_FULL_LANGUAGES
+            if self.cleaned_data.get(f"text_{code}", "")
+        }

@@ -140,7 +140,10 @@ class Offer(models.Model):
         ),
     )
     language = models.CharField(
-        _("language of the text"), max_length=10, choices=settings.LANGUAGES, default="fr"
+        _("language of the text"),
+        max_length=10,
+        choices=settings.ENTRAIDE_FULL_LANGUAGES,
+        default="fr",
     )
     sector = models.ForeignKey(
         Sector, verbose_name=_("district"), on_delete=models.PROTECT, related_name="offers"
@@ -451,3 +454,97 @@ class HousingCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} ({self.done_on})"
+
+
+class HostCharterQuerySet(models.QuerySet["HostCharter"]):
+    def current(self) -> HostCharter | None:
+        """The charter in force: the latest version a coordinator published."""
+        return self.order_by("-version").first()
+
+
+class HostCharter(models.Model):
+    """The city's host charter (fiche 7): what a host commits to before offering housing.
+
+    Coordinators write it; each publication is a new version, never an edit, so that what
+    a host accepted can always be read again. The text is kept in each site language.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    texts = models.JSONField(
+        _("text in each language"),
+        default=dict,
+        help_text=_("Language code → text. French is required; other languages fall back to it."),
+    )
+    published_at = models.DateTimeField(_("published on"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = HostCharterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("host charter")
+        verbose_name_plural = _("host charters")
+
+    def __str__(self) -> str:
+        return f"{_('Host charter')} v{self.version}"
+
+    def text_in(self, language: str | None) -> tuple[str, str]:
+        """(language, text): the text in ``language``, else in French."""
+        code = (language or settings.LANGUAGE_CODE).lower()
+        for candidate in (code, code.split("-")[0], settings.LANGUAGE_CODE):
+            if self.texts.get(candidate, "").strip():
+                return candidate, self.texts[candidate]
+        return settings.LANGUAGE_CODE, ""
+
+
+class HostCharterAcceptance(models.Model):
+    """A host accepted one version of the charter, on this date, for this offer.
+
+    ``user`` is the resident who ticked the box; for an offer taken on the phone line there
+    is no account yet, so ``recorded_by`` is the staff member who read it to the caller.
+    """
+
+    charter = models.ForeignKey(
+        HostCharter, verbose_name=_("charter"), on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="charter_acceptances",
+    )
+    offer = models.ForeignKey(
+        Offer,
+        verbose_name=_("offer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="charter_acceptances",
+    )
+    language = models.CharField(_("language read"), max_length=8, blank=True)
+    accepted_at = models.DateTimeField(_("accepted on"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by (phone line)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        verbose_name = _("host charter acceptance")
+        verbose_name_plural = _("host charter acceptances")
+        indexes = [models.Index(fields=["user", "charter"])]
+
+    def __str__(self) -> str:
+        return f"v{self.charter.version} — {self.accepted_at:%Y-%m-%d}"

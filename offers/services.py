@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -20,9 +20,17 @@ from core.audit import audit
 from core.errors import DomainError
 from core.lifecycle import transition
 from core.text import clean_line, clean_reason, without_bidi_controls
+from core.vocabulary import HelpKind
 from notifications.services import notify
 from offers import links
-from offers.models import HousingCheck, Offer, OfferTransition, normalise_phone
+from offers.models import (
+    HostCharter,
+    HostCharterAcceptance,
+    HousingCheck,
+    Offer,
+    OfferTransition,
+    normalise_phone,
+)
 from offers.signals import offer_withdrawn
 
 Status = Offer.Status
@@ -124,10 +132,86 @@ def offer_update(*, offer: Offer, by: User, data: Mapping[str, Any]) -> Offer:
     return offer
 
 
-def offer_submit(*, offer: Offer, by: User) -> Offer:
-    """Send a draft (or a refused offer, once changed) to the city team for review."""
+@transaction.atomic
+def offer_submit(*, offer: Offer, by: User, accept_charter: bool = False) -> Offer:
+    """Send a draft (or a refused offer, once changed) to the city team for review.
+
+    A housing offer goes only once its host has accepted the charter in force: ticking
+    ``accept_charter`` records that acceptance (version, date, language); a host who
+    accepted this version for an earlier offer is not asked again, a new version asks.
+    """
     _validated(offer)
+    if offer.is_housing:
+        charter = charter_to_accept(by)
+        if charter is not None:
+            if not accept_charter:
+                raise DomainError(
+                    _(
+                        "Read and accept the host charter (version %(version)s) to send a "
+                        "housing offer."
+                    )
+                    % {"version": charter.version},
+                    code="charter_not_accepted",
+                )
+            host_charter_accept(charter=charter, user=by, offer=offer)
     return _move(offer, Status.PENDING, by=by, submitted_at=timezone.now())
+
+
+# --- The host charter --------------------------------------------------------------
+
+
+def charter_to_accept(user: User | None) -> HostCharter | None:
+    """The charter in force if ``user`` has not accepted it yet (None: nothing to accept)."""
+    charter = HostCharter.objects.current()
+    if charter is None:
+        return None
+    if (
+        user is not None
+        and HostCharterAcceptance.objects.filter(user=user, charter=charter).exists()
+    ):
+        return None
+    return charter
+
+
+def host_charter_accept(
+    *, charter: HostCharter, user: User | None, offer: Offer, recorded_by: User | None = None
+) -> HostCharterAcceptance:
+    return HostCharterAcceptance.objects.create(
+        charter=charter,
+        user=user,
+        offer=offer,
+        recorded_by=recorded_by,
+        language=(user.preferred_language if user else "") or translation.get_language() or "",
+    )
+
+
+@transaction.atomic
+def host_charter_publish(*, by: User, texts: Mapping[str, str]) -> HostCharter:
+    """A coordinator publishes a new version of the charter; hosts accept it at their next
+    housing offer. Texts are per site language; French (the default) is required."""
+    if not roles.is_coordinator(by):
+        raise PermissionError("Only coordinators write the host charter.")
+    languages = dict(settings.ENTRAIDE_FULL_LANGUAGES)
+    unknown = set(texts) - set(languages)
+    if unknown:
+        raise DomainError(_("Unknown language: %(codes)s.") % {"codes": ", ".join(sorted(unknown))})
+    cleaned = {code: text.strip() for code, text in texts.items() if text and text.strip()}
+    if not cleaned.get(settings.LANGUAGE_CODE):
+        raise DomainError(
+            _("Write the charter in French at least: it is shown where a language is missing."),
+            code="charter_french_missing",
+        )
+    latest = HostCharter.objects.select_for_update().order_by("-version").first()
+    charter = HostCharter.objects.create(
+        version=(latest.version + 1) if latest else 1, texts=cleaned, published_by=by
+    )
+    audit(
+        actor=by,
+        action="offers.host_charter.published",
+        target=charter,
+        detail={"version": charter.version, "languages": sorted(cleaned)},
+    )
+    return charter
 
 
 def _withdrawn(offer: Offer, *, by: User | None, reason: str) -> None:
@@ -288,15 +372,27 @@ def offer_take_by_phone(
     caller_phone: str,
     caller_email: str,
     consent: bool,
+    charter_accepted: bool = False,
 ) -> Offer:
     """Staff enter an offer for a caller without an account (the guide's phone line). It
-    goes straight to review; the caller gets a link to take it over if they gave an e-mail."""
+    goes straight to review; the caller gets a link to take it over if they gave an e-mail.
+    A housing offer needs the caller's acceptance of the host charter, read to them."""
     if not roles.is_staff_member(by):
         raise PermissionError("Only city staff take offers by phone.")
     if not consent:
         raise DomainError(
             _("Record the caller's consent to keep their contact before saving."),
             code="no_consent",
+        )
+    charter = HostCharter.objects.current() if kind == HelpKind.HOUSING else None
+    if charter is not None and not charter_accepted:
+        raise DomainError(
+            _(
+                "Read the host charter (version %(version)s) to the caller and record "
+                "that they accept it."
+            )
+            % {"version": charter.version},
+            code="charter_not_accepted",
         )
     if not (normalise_phone(caller_phone) or caller_email.strip()):
         raise DomainError(_("Give the caller's phone or e-mail."), code="no_contact")
@@ -319,6 +415,8 @@ def offer_take_by_phone(
         subject=offer, from_status="", to_status=Status.PENDING, by=by, at=now, note="phone"
     )
     audit(actor=by, action="offers.offer.taken_by_phone", target=offer)
+    if charter is not None:
+        host_charter_accept(charter=charter, user=None, offer=offer, recorded_by=by)
     if offer.caller_email:
         notify(
             type="offers.takeover_invitation",

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import roles
 from core.errors import DomainError
 from core.http import AuthenticatedRequest
 from core.permissions import staff_required
@@ -18,6 +20,7 @@ from core.vocabulary import HelpKind
 from offers import selectors, services
 from offers.forms import (
     CallerForm,
+    CharterForm,
     HousingCheckForm,
     KindForm,
     QuestionForm,
@@ -25,7 +28,7 @@ from offers.forms import (
     StaffOfferFilterForm,
     offer_form_class,
 )
-from offers.models import HousingCheck, Offer
+from offers.models import HostCharter, HousingCheck, Offer
 
 
 @staff_required
@@ -62,6 +65,7 @@ def _review_context(offer: Offer, **extra: Any) -> dict[str, Any]:
         "reject_form": RejectForm(),
         "question_form": QuestionForm(),
         "history": offer.transitions.select_related("by").order_by("-at", "-id")[:20],
+        "charter_acceptance": offer.charter_acceptances.select_related("charter").first(),
         "duplicates": selectors.possible_duplicates(
             phone=offer.contact_phone,
             email=offer.contact_email,
@@ -151,14 +155,47 @@ def phone_intake(request: AuthenticatedRequest) -> HttpResponse:
                     caller_phone=caller.cleaned_data["caller_phone"],
                     caller_email=caller.cleaned_data["caller_email"],
                     consent=caller.cleaned_data["consent"],
+                    charter_accepted=caller.cleaned_data["charter_accepted"],
                 )
             except DomainError as error:
                 caller.add_error(None, str(error.message))
             else:
                 messages.success(request, _("The offer is saved and waits for review."))
                 return redirect("offers-staff:detail", pk=offer.pk)
-    context = {"form": form, "caller": caller, "kind": kind, "duplicates": duplicates}
+    context = {
+        "form": form,
+        "caller": caller,
+        "kind": kind,
+        "duplicates": duplicates,
+        "charter": HostCharter.objects.current() if kind == HelpKind.HOUSING else None,
+    }
     return render(request, "offers/staff/phone_intake.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def charter(request: AuthenticatedRequest) -> HttpResponse:
+    """The host charter's versions; coordinators publish a new one (staff read them)."""
+    current = HostCharter.objects.current()
+    form = CharterForm(request.POST or None, current=current)
+    if request.method == "POST":
+        if not roles.is_coordinator(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            published = services.host_charter_publish(by=request.user, texts=form.texts())
+            messages.success(
+                request,
+                _("Version %(version)s of the host charter is published.")
+                % {"version": published.version},
+            )
+            return redirect("offers-staff:charter")
+    context = {
+        "form": form,
+        "current": current,
+        "versions": HostCharter.objects.select_related("published_by")[:20],
+        "can_publish": roles.is_coordinator(request.user),
+    }
+    return render(request, "offers/staff/charter.html", context, status=400 if form.errors else 200)
 
 
 @staff_required

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from core.http import AuthenticatedRequest
@@ -16,7 +16,7 @@ from core.vocabulary import HelpKind
 from offers import links, services
 from offers.access import own_offer_or_404
 from offers.forms import KindForm, offer_form_class
-from offers.models import Offer
+from offers.models import HostCharter, Offer
 
 STEPS = [
     gettext_lazy("What you offer"),
@@ -84,10 +84,27 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     offer = own_offer_or_404(request.user, pk)
     if request.method == "POST":
-        services.offer_submit(offer=offer, by=request.user)
+        services.offer_submit(
+            offer=offer, by=request.user, accept_charter=request.POST.get("accept_charter") == "on"
+        )
         messages.success(request, _("Thank you! The city team will check your offer soon."))
         return redirect("offers:detail", pk=offer.pk)
-    return render(request, "offers/review.html", {"offer": offer, "steps": _steps(3)})
+    charter = services.charter_to_accept(request.user) if offer.is_housing else None
+    context = {"offer": offer, "steps": _steps(3), **_charter_context(charter)}
+    return render(request, "offers/review.html", context)
+
+
+def _charter_context(charter: HostCharter | None) -> dict[str, object]:
+    if charter is None:
+        return {"charter": None}
+    language, text = charter.text_in(get_language())
+    return {"charter": charter, "charter_language": language, "charter_text": text}
+
+
+@require_GET
+def charter(request: HttpRequest) -> HttpResponse:
+    """The host charter in force, for anyone thinking of offering housing."""
+    return render(request, "offers/charter.html", _charter_context(HostCharter.objects.current()))
 
 
 @login_required

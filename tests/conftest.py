@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory
 
-pytest_plugins = ["tests.celery_worker", "tests.browser.fixtures"]
+pytest_plugins = ["tests.celery_worker", "tests.browser.fixtures", "tests.oidc_provider.fixture"]
 
 # Tests make accounts by the thousand: a password needs no slow hashing there. The real
 # hasher (PBKDF2, Django's default) is what the settings keep for everyone else.

@@ -1,3 +1,7 @@
+"""The language cookie, set the way Django's own language switch sets it."""
+
+from __future__ import annotations
+
 from django.conf import settings
 from django.http import HttpResponse
 

@@ -56,7 +56,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,
-        choices=settings.LANGUAGES,
+        choices=settings.ENTRAIDE_FULL_LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
     phone = models.CharField(

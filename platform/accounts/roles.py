@@ -9,8 +9,10 @@ Views, API permissions and services ask these functions, never the fields direct
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.conf import settings
 
 from accounts.models import Membership, Organisation, User
 
@@ -129,3 +131,26 @@ def internal_reference_access(user: Any) -> Callable[[int | None], bool]:
 
 def can_see_internal_reference(user: Any, organisation: Organisation | None) -> bool:
     return internal_reference_access(user)(organisation.pk if organisation else None)
+
+
+def role_from_groups(groups: Iterable[str]) -> str:
+    """The city role the identity provider's groups give: coordinator wins over staff;
+    no listed group gives none (a resident). Group names are compared exactly."""
+    names = set(groups)
+    config = settings.ENTRAIDE_OIDC
+    if names & set(config["coordinator_groups"]):
+        return User.Role.COORDINATOR
+    if names & set(config["staff_groups"]):
+        return User.Role.STAFF
+    return User.Role.RESIDENT
+
+
+def may_sign_in_locally(user: Any) -> bool:
+    """Password or e-mailed code: everyone, except city staff once the city's single
+    sign-on is the only way in for them (``ENTRAIDE_STAFF_LOCAL_PASSWORDS=false``)."""
+    if settings.ENTRAIDE_STAFF_LOCAL_PASSWORDS:
+        return True
+    return not (
+        getattr(user, "role", User.Role.RESIDENT) in {User.Role.STAFF, User.Role.COORDINATOR}
+        or getattr(user, "is_superuser", False)
+    )

@@ -9,4 +9,7 @@ class AssociationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from associations import notifications  # noqa: F401
+        from associations import (
+            launch,  # noqa: F401  (its steps of the launch checklist)
+            notifications,  # noqa: F401
+        )

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
-from associations.models import Invitation
+from associations.models import Invitation, PublicListing
 from core.models import Sector
 
 DETAILS = {
@@ -71,4 +71,44 @@ def load_demo(*, sectors: list[Sector], users: dict[str, User], stdout: Any) -> 
             role=Membership.Role.MEMBER,
             invited_by=users["asso-admin@example.org"],
         )
-    stdout.write("  associations: 4 organisations (2 to check or refused), 1 invitation")
+    _listings(sectors)
+    stdout.write(
+        "  associations: 4 organisations (2 to check or refused), 1 invitation, "
+        "2 on the Find help page"
+    )
+
+
+# What the two verified demo associations show on the public "Find help" page.
+LISTINGS = {
+    "Accueil Solidaire (démo)": {
+        "help_kinds": ["food", "clothes", "rights", "listening"],
+        "summary": "Accueil de jour sans rendez-vous : un café, des vêtements, de l'aide "
+        "pour les démarches.",
+        "phone": "04 76 00 10 10",
+        "email": "permanence@accueil-solidaire.example.org",
+        "address": "12 rue de la Démo, 38000 Démoville",
+        "opening_hours": "Du lundi au vendredi, 9 h – 12 h",
+        "languages": ["fr", "en", "ar", "fa", "ps"],
+        "districts": 2,
+    },
+    "Réseau Hébergement Citoyen (démo)": {
+        "help_kinds": ["housing", "french", "children"],
+        "summary": "Hébergement chez l'habitant et cours de français, avec un bénévole référent.",
+        "phone": "04 76 00 20 20",
+        "email": "contact@hebergement-citoyen.example.org",
+        "opening_hours": "Mardi et jeudi, 14 h – 18 h",
+        "languages": ["fr", "en", "uk", "ru", "ti"],
+        "districts": 0,
+    },
+}
+
+
+def _listings(sectors: list[Sector]) -> None:
+    for name, details in LISTINGS.items():
+        organisation = Organisation.objects.filter(name=name).first()
+        if organisation is None or PublicListing.objects.filter(organisation=organisation).exists():
+            continue
+        fields = dict(details)
+        districts = int(str(fields.pop("districts")))  # the first n districts; 0: whole city
+        listing = PublicListing.objects.create(organisation=organisation, listed=True, **fields)
+        listing.sectors.set(sectors[:districts])

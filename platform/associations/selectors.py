@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
 from accounts import roles
 from accounts.models import Membership, Organisation
+from associations.models import PublicListing
+from core.models import Sector
 
 ACTING_FOR = "associations.acting_for"
 
@@ -59,3 +61,31 @@ def organisations_visible_to(user: object) -> QuerySet[Organisation]:
     if not getattr(user, "is_authenticated", False):
         return organisations.none()
     return organisations.filter(memberships__user=user)  # type: ignore[misc]
+
+
+def find_help(*, sector: Sector | None = None, kind: str = "") -> list[PublicListing]:
+    """The listings of the "Find help" page: verified organisations that opted in, in a
+    district (or the whole city) and for a kind of help if asked, by name. Two queries
+    whatever the count."""
+    listings = (
+        PublicListing.objects.filter(listed=True, organisation__verified_at__isnull=False)
+        .select_related("organisation")
+        .prefetch_related("sectors")
+        .order_by("organisation__name", "pk")
+    )
+    if sector is not None:
+        # Organisations that gave no district receive people from the whole city.
+        listings = listings.filter(Q(sectors=sector) | Q(sectors__isnull=True)).distinct()
+    found = list(listings)
+    if kind:
+        # help_kinds is a JSON list: filtered here, portably (SQLite has no JSON contains).
+        found = [listing for listing in found if kind in listing.help_kinds]
+    return found
+
+
+def listing_of(organisation: Organisation) -> PublicListing:
+    """The organisation's listing, or an unsaved empty one (not shown) to start from."""
+    try:
+        return organisation.public_listing
+    except PublicListing.DoesNotExist:
+        return PublicListing(organisation=organisation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import Membership, Organisation, User
 from accounts.validators import normalise_registration_number
-from associations.models import Invitation
+from associations.models import Invitation, PublicListing
 from core.audit import audit
 from core.errors import DomainError
 from core.models import Sector
@@ -231,3 +232,85 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         detail={"user": membership.user_id, "left": leaving},
     )
     membership.delete()
+
+
+def _last_digits(phone: str) -> str:
+    """The last nine digits: "+33 6 12 34 56 78" and "06.12.34.56.78" compare equal."""
+    return re.sub(r"\D", "", phone)[-9:]
+
+
+def _members_contacts(organisation: Organisation) -> tuple[set[str], set[str]]:
+    users = User.objects.filter(memberships__organisation=organisation)
+    emails = {email.lower() for email in users.values_list("email", flat=True)}
+    phones = {_last_digits(phone) for phone in users.values_list("phone", flat=True) if phone}
+    return emails, phones
+
+
+@transaction.atomic
+def listing_update(
+    *,
+    organisation: Organisation,
+    by: User,
+    listed: bool,
+    help_kinds: Iterable[str],
+    sectors: Iterable[Sector],
+    summary: str = "",
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    opening_hours: str = "",
+    languages: Iterable[str] = (),
+    website: str = "",
+) -> PublicListing:
+    """An admin chooses what the organisation shows on the public "Find help" page.
+
+    Only a verified organisation is listed, with at least one kind of help and one way to
+    reach it; a public phone or e-mail that is a member's own is refused: people who arrive
+    must reach the organisation, never one of its volunteers at home.
+    """
+    if not roles.is_admin_of(by, organisation):
+        raise DomainError(
+            _("Only the organisation's admins choose what appears publicly."), code="forbidden"
+        )
+    kinds = [kind for kind in PublicListing.Help.values if kind in set(help_kinds)]
+    email, phone = email.strip().lower(), phone.strip()
+    if listed and not kinds:
+        raise DomainError(_("Choose at least one kind of help."), code="no_help_kind")
+    if listed and not (phone or email or address.strip()):
+        raise DomainError(
+            _("Give at least one way to reach you: a phone, an e-mail or an address."),
+            code="no_public_contact",
+        )
+    member_emails, member_phones = _members_contacts(organisation)
+    if email and email in member_emails:
+        raise DomainError(
+            _("This e-mail address is a member's own: give the organisation's public address."),
+            code="member_contact",
+        )
+    if phone and _last_digits(phone) in member_phones:
+        raise DomainError(
+            _("This phone number is a member's own: give the organisation's public number."),
+            code="member_contact",
+        )
+    listing, _created = PublicListing.objects.select_for_update().get_or_create(
+        organisation=organisation
+    )
+    listing.listed = listed
+    listing.help_kinds = kinds
+    listing.summary = summary.strip()
+    listing.phone = phone
+    listing.email = email
+    listing.address = address.strip()
+    listing.opening_hours = opening_hours.strip()
+    listing.languages = [code for code in languages if code]
+    listing.website = website.strip()
+    listing.updated_by = by
+    listing.save()
+    listing.sectors.set(list(sectors))
+    audit(
+        actor=by,
+        action="associations.listing.updated",
+        target=organisation,
+        detail={"listed": listed},
+    )
+    return listing

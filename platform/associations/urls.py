@@ -10,6 +10,7 @@ urlpatterns = [
     path("agir-pour/", views.act_for, name="act-for"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/inviter/", views.invite, name="invite"),
+    path("<int:pk>/page-publique/", views.listing, name="listing"),
     path("<int:pk>/redemander/", views.reapply, name="reapply"),
     path("<int:pk>/invitations/<int:invitation_pk>/retirer/", views.revoke, name="revoke"),
     path("<int:pk>/membres/<int:membership_pk>/retirer/", views.remove_member, name="remove"),

@@ -15,9 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import roles
 from accounts.models import Membership, Organisation
 from associations import selectors, services
-from associations.forms import ApplicationForm, InvitationForm, RefusalForm
-from associations.models import Invitation
+from associations.forms import (
+    ApplicationForm,
+    FindHelpFilterForm,
+    InvitationForm,
+    ListingForm,
+    RefusalForm,
+)
+from associations.models import Invitation, PublicListing
 from core.audit import audit
+from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404
 from core.permissions import staff_required
 
@@ -78,6 +85,7 @@ def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             user=request.user, role=Membership.Role.ADMIN
         ).exists(),
         "form": InvitationForm(),
+        "listing": selectors.listing_of(organisation),
     }
     return render(request, "associations/detail.html", context)
 
@@ -213,3 +221,43 @@ def staff_refuse(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request, _("The application of %(name)s is refused.") % {"name": organisation.name}
     )
     return redirect("associations-staff:queue")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def listing(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The admins choose what their organisation shows on the "Find help" page."""
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not roles.is_admin_of(request.user, organisation):
+        raise PermissionDenied
+    current = selectors.listing_of(organisation)
+    form = ListingForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.listing_update(organisation=organisation, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Your public page is saved."))
+            return redirect("associations:detail", pk=organisation.pk)
+    context = {"organisation": organisation, "form": form}
+    return render(request, "associations/listing.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def find_help(request: HttpRequest) -> HttpResponse:
+    """Public: the verified organisations that opted in, each once with its districts,
+    filtered by district and kind of help, with the city's phone line and counter.
+    Printable as a one-page flyer (filter by district first for a district's desk)."""
+    filters = FindHelpFilterForm(request.GET or None)
+    sector, kind = None, ""
+    if filters.is_valid():
+        sector, kind = filters.cleaned_data["sector"], filters.cleaned_data["kind"]
+    listings = selectors.find_help(sector=sector, kind=kind)
+    context = {
+        "filters": filters,
+        "listings": listings,
+        "chosen_sector": sector,
+        "chosen_kind": dict(PublicListing.Help.choices).get(kind, ""),
+    }
+    return render(request, "associations/find_help.html", context)

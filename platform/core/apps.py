@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from core import signals  # noqa: F401  (connects the worker heartbeat)
+        from core import signals  # noqa: F401  (worker heartbeat, audit of role changes)

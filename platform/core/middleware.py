@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from core import i18n
 from core.errors import DomainError
 from core.rest.parsers import unreadable
 
@@ -33,6 +35,32 @@ class UserLanguageMiddleware:
         ):
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+class PartialTranslationMiddleware:
+    """A page that is not translated into the language asked for shows in French.
+
+    The languages of the people who arrive are translated on a few public pages only
+    (``core.i18n.TRANSLATED_PAGES``); elsewhere a half-translated page would mix two
+    languages, so the whole page speaks French and says so, in the language asked for.
+    The choice itself (the cookie) is kept: back on a translated page, it speaks it again.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = translation.get_language()
+        if not i18n.is_full_language(language):
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                match = None
+            if not i18n.page_is_translated(match, language):
+                request.requested_language = language  # type: ignore[attr-defined]
+                translation.activate(settings.LANGUAGE_CODE)
+                request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         return self.get_response(request)
 
 

@@ -152,8 +152,13 @@ class Category(models.Model):
     @property
     def label(self) -> str:
         """The name in the active language, French when that one is not filled in."""
+        return self.label_and_language[0]
+
+    @property
+    def label_and_language(self) -> tuple[str, str]:
+        """(name, language of that name): pages mark a French fallback as French."""
         from django.utils.translation import get_language
 
         language = (get_language() or "fr").split("-")[0]
         translated = getattr(self, f"name_{language}", "") if language != "fr" else ""
-        return translated or self.name
+        return (translated, language) if translated else (self.name, "fr")

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from accounts import roles
 from accounts.services import user_set_language
 from core.health import run_checks
+from core.launch import launch_steps
 from core.permissions import StaffRequiredMixin
 from core.staff_queues import staff_queues
 
@@ -34,6 +35,15 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
         return super().get_context_data(queues=queues, **kwargs)
 
 
+class LaunchGuideView(StaffRequiredMixin, TemplateView):
+    """The launch playbook for the team that starts the scheme, with what is done."""
+
+    template_name = "core/launch_guide.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(steps=launch_steps(), **kwargs)
+
+
 class AccessibilityView(TemplateView):
     template_name = "core/accessibility.html"
 
@@ -44,12 +54,13 @@ class PrivacyView(TemplateView):
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch, which also remembers the choice on the person's account."""
+    """Django's language switch, which also remembers the choice on the person's account
+    (a full language only: the others exist on a few public pages, not in messages)."""
     response = i18n.set_language(request)
     language = request.POST.get("language", "")
     if (
         request.user.is_authenticated
-        and language in dict(settings.LANGUAGES)
+        and language in dict(settings.ENTRAIDE_FULL_LANGUAGES)
         and check_for_language(language)
     ):
         user_set_language(user=request.user, language=language)

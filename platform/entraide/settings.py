@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import django.conf.locale
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -66,8 +69,14 @@ CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
 # The public address of the site, for links in e-mails and SMS (no trailing slash).
 ENTRAIDE_BASE_URL = env.string("ENTRAIDE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ENTRAIDE_CITY_NAME = env.string("ENTRAIDE_CITY_NAME", "Démoville")
-# The free phone line of the scheme (fiche 7), shown on public pages when set.
+# The free phone line of the scheme (fiche 7), shown on public pages when set, and when
+# it answers; the city's counter (fiche 8): where, when, how to get there. Written in the
+# city's language (LANGUAGE_CODE), shown as such on the "Find help" page in every language.
 ENTRAIDE_PHONE_LINE = env.string("ENTRAIDE_PHONE_LINE", "")
+ENTRAIDE_PHONE_HOURS = env.string("ENTRAIDE_PHONE_HOURS", "")
+ENTRAIDE_COUNTER_ADDRESS = env.string("ENTRAIDE_COUNTER_ADDRESS", "")
+ENTRAIDE_COUNTER_HOURS = env.string("ENTRAIDE_COUNTER_HOURS", "")
+ENTRAIDE_COUNTER_ACCESS = env.string("ENTRAIDE_COUNTER_ACCESS", "")
 ENTRAIDE_CONTACT_EMAIL = env.string(
     "ENTRAIDE_CONTACT_EMAIL", None if PRODUCTION else "entraide@example.org"
 )
@@ -91,6 +100,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    # Registers the OpenID Connect provider; SOCIALACCOUNT_PROVIDERS swaps in our class.
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -110,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.UserLanguageMiddleware",
+    "core.middleware.PartialTranslationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -317,8 +330,9 @@ except ValueError as _error:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Both refuse a staff password when ENTRAIDE_STAFF_LOCAL_PASSWORDS is off.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AllauthBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -357,15 +371,112 @@ ACCOUNT_RATE_LIMITS = {
     "login_by_code": "20/m/ip,3/m/key",
 }
 
+# --- City single sign-on for staff (OpenID Connect) -------------------------------
+
+# The city's identity provider (Keycloak, Entra ID, ProConnect...). Without an issuer,
+# staff sign in with their e-mail address like everybody else (docs/deployment.md).
+ENTRAIDE_OIDC_ISSUER = env.string("ENTRAIDE_OIDC_ISSUER", "").rstrip("/")
+ENTRAIDE_OIDC = {
+    "issuer": ENTRAIDE_OIDC_ISSUER,
+    "client_id": env.string("ENTRAIDE_OIDC_CLIENT_ID", ""),
+    "client_secret": env.string("ENTRAIDE_OIDC_CLIENT_SECRET", ""),
+    # The name on the sign-in button, for example "Compte Ville de Grenoble".
+    "name": env.string("ENTRAIDE_OIDC_NAME", ""),
+    "scopes": env.strings("ENTRAIDE_OIDC_SCOPES", ["openid", "profile", "email"]),
+    # Where the groups are in the ID token or userinfo: a claim name, dotted for a nested
+    # one (Keycloak client roles: resource_access.entraide.roles; Entra ID app roles: roles).
+    "groups_claim": env.string("ENTRAIDE_OIDC_GROUPS_CLAIM", "groups"),
+    "staff_groups": env.strings("ENTRAIDE_OIDC_STAFF_GROUPS"),
+    "coordinator_groups": env.strings("ENTRAIDE_OIDC_COORDINATOR_GROUPS"),
+}
+if ENTRAIDE_OIDC_ISSUER:
+    if not (ENTRAIDE_OIDC["client_id"] and ENTRAIDE_OIDC["client_secret"]):
+        raise ImproperlyConfigured(
+            "ENTRAIDE_OIDC_ISSUER is set: ENTRAIDE_OIDC_CLIENT_ID and "
+            "ENTRAIDE_OIDC_CLIENT_SECRET must be set too."
+        )
+    if not (ENTRAIDE_OIDC["staff_groups"] or ENTRAIDE_OIDC["coordinator_groups"]):
+        raise ImproperlyConfigured(
+            "ENTRAIDE_OIDC_ISSUER is set: name the groups that make a moderator or a "
+            "coordinator (ENTRAIDE_OIDC_STAFF_GROUPS, ENTRAIDE_OIDC_COORDINATOR_GROUPS)."
+        )
+    if "openid" not in ENTRAIDE_OIDC["scopes"]:
+        raise ImproperlyConfigured("ENTRAIDE_OIDC_SCOPES must include openid.")
+# Off: city staff can no longer sign in with a password or an e-mailed code, only through
+# the city's identity provider (residents and associations keep e-mail sign-in).
+ENTRAIDE_STAFF_LOCAL_PASSWORDS = env.boolean("ENTRAIDE_STAFF_LOCAL_PASSWORDS", default=True)
+if not ENTRAIDE_STAFF_LOCAL_PASSWORDS and not ENTRAIDE_OIDC_ISSUER:
+    raise ImproperlyConfigured(
+        "ENTRAIDE_STAFF_LOCAL_PASSWORDS=false needs ENTRAIDE_OIDC_ISSUER: staff would have "
+        "no way to sign in."
+    )
+
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        # Our subclass checks the ID token's signature even on the code flow.
+        "provider_class": "accounts.oidc.provider.CityOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [],
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# The city's provider vouches for its employees' addresses: an existing account with the
+# same address is connected (and its password dropped) instead of a duplicate made.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+if ENTRAIDE_OIDC_ISSUER:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": "ville",
+            "name": ENTRAIDE_OIDC["name"] or ENTRAIDE_CITY_NAME,
+            "client_id": ENTRAIDE_OIDC["client_id"],
+            "secret": ENTRAIDE_OIDC["client_secret"],
+            "settings": {
+                "server_url": ENTRAIDE_OIDC_ISSUER,
+                "scope": ENTRAIDE_OIDC["scopes"],
+                "verified_email": True,
+            },
+        }
+    ]
+
 # --- Internationalisation ----------------------------------------------------------
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [
+# The languages of the whole interface: every page, every message, a person's preference.
+ENTRAIDE_FULL_LANGUAGES = [
     ("fr", _("French")),
     ("en", _("English")),
     ("ar", _("Arabic")),
     ("uk", _("Ukrainian")),
 ]
+# The languages of people arriving in French cities, in which only the public pages they
+# need are translated (core.i18n.TRANSLATED_PAGES); every other page falls back to French.
+ENTRAIDE_PUBLIC_LANGUAGES = [
+    ("fa-af", _("Dari")),
+    ("ps", _("Pashto")),
+    ("ti", _("Tigrinya")),
+    ("ru", _("Russian")),
+    ("tr", _("Turkish")),
+    ("bn", _("Bengali")),
+    ("ln", _("Lingala")),
+]
+LANGUAGES = ENTRAIDE_FULL_LANGUAGES + ENTRAIDE_PUBLIC_LANGUAGES
+# Django has no locale data for these: their names and writing direction. (Dari would
+# otherwise borrow Persian's name, "فارسی"; Russian, Turkish and Bengali are known.)
+django.conf.locale.LANG_INFO.update(
+    {
+        "fa-af": {"bidi": True, "code": "fa-af", "name": "Dari", "name_local": "دری"},
+        "ps": {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"},
+        "ti": {"bidi": False, "code": "ti", "name": "Tigrinya", "name_local": "ትግርኛ"},
+        "ln": {"bidi": False, "code": "ln", "name": "Lingala", "name_local": "lingála"},
+    }
+)
+LANGUAGES_BIDI = [*global_settings.LANGUAGES_BIDI, "ps"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.string("ENTRAIDE_TIME_ZONE", "Europe/Paris")
 USE_I18N = True
@@ -448,7 +559,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HelpKindEnum": "core.vocabulary.HelpKind",
         "SpokenLanguageEnum": "core.vocabulary.SPOKEN_LANGUAGES",
-        "SiteLanguageEnum": "entraide.settings.LANGUAGES",
+        "SiteLanguageEnum": "entraide.settings.ENTRAIDE_FULL_LANGUAGES",
         "HouseholdTypeEnum": "core.vocabulary.HouseholdType",
         "OrganisationKindEnum": "accounts.models.Organisation.Kind",
         "NeedStatusEnum": "needs.models.Need.Status",
@@ -483,6 +594,12 @@ if env.boolean("DJANGO_TRUST_X_FORWARDED_PROTO", default=PRODUCTION):
     # Only behind a reverse proxy that sets this header itself (see docs/deployment.md).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+
+def _oidc_origin(issuer: str) -> list[str]:
+    parts = urlsplit(issuer)
+    return [f"{parts.scheme}://{parts.netloc}"] if issuer else []
+
+
 # No script, style, font or image from another origin; no inline script or style.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -492,7 +609,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "form-action": [SELF],
+        # Signing in through the city's provider posts a form that redirects there.
+        "form-action": [SELF, *_oidc_origin(ENTRAIDE_OIDC_ISSUER)],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

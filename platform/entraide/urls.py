@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
+from associations import views as association_views
 from associations.urls import staff_urlpatterns as associations_staff_patterns
 from core import views as core_views
 from core.api_docs import ApiDocsView
@@ -27,9 +28,11 @@ urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("accessibilite/", core_views.AccessibilityView.as_view(), name="accessibility"),
     path("confidentialite/", core_views.PrivacyView.as_view(), name="privacy"),
+    path("trouver-de-l-aide/", association_views.find_help, name="find-help"),
     path("langue/", core_views.set_language, name="set-language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("equipe/", core_views.StaffHomeView.as_view(), name="staff-home"),
+    path("equipe/lancement/", core_views.LaunchGuideView.as_view(), name="launch-guide"),
     path("equipe/", include(notifications_staff_patterns)),
     path("equipe/", include(associations_staff_patterns)),
     path("equipe/", include(needs_staff_patterns)),

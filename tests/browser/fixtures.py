@@ -234,3 +234,13 @@ def assert_accessible(page: Page) -> None:
     violations = results.response["violations"]
     if violations:
         pytest.fail(_describe_violations(violations, page.url), pytrace=False)
+
+
+def forgive_expected_http_errors(request: pytest.FixtureRequest, *statuses: int) -> None:
+    """Forget the console errors Chromium logs for a page that a test expects to answer
+    with one of ``statuses`` (a refused sign-in answers 401): call it right after."""
+    problems = request.node.stash.get(_console_problems, None)
+    if problems is None:
+        return
+    expected = tuple(f"status of {status} " for status in statuses)
+    problems.errors = [error for error in problems.errors if not any(s in error for s in expected)]

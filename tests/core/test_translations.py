@@ -25,6 +25,8 @@ from tests.factories import UserFactory
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = ["fr", "en", "ar", "uk"]
+# The languages of the people who arrive: a few public pages (tests/core/test_public_languages.py).
+PUBLIC_LOCALES = ["fa_AF", "ps", "ti", "ru", "tr", "bn", "ln"]
 LAYOUT_AND_HOME = ("core/templates/base.html", "core/templates/core/home.html")
 
 
@@ -177,6 +179,7 @@ def test_arabic_and_ukrainian_translate_every_string_of_the_home_page_and_layout
 @pytest.mark.parametrize("language", ["ar", "uk"])
 def test_arabic_and_ukrainian_name_every_language_of_the_site(language: str) -> None:
     names = ["French", "English", "Arabic", "Ukrainian"]
+    names += ["Dari", "Pashto", "Tigrinya", "Russian", "Turkish", "Bengali", "Lingala"]
     assert len(names) == len(settings.LANGUAGES)
     for name in names:
         assert translation_of(language, name) not in ("", name)
@@ -222,7 +225,7 @@ def _expected_from_po(po: Path) -> dict[object, str]:
     return expected
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES + PUBLIC_LOCALES)
 def test_the_compiled_catalogues_are_up_to_date(language: str, tmp_path: Path) -> None:
     po = LOCALE / language / "LC_MESSAGES" / "django.po"
     mo = po.with_suffix(".mo")

@@ -166,3 +166,60 @@ def test_the_deployment_checklist_reports_nothing_in_production(tmp_path: Path) 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+OIDC_PROBE = """
+import json
+from django.conf import settings
+apps = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"]
+print(json.dumps({
+    "apps": apps,
+    "form_action": settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"],
+    "staff_groups": settings.ENTRAIDE_OIDC["staff_groups"],
+}))
+"""
+OIDC_ENVIRONMENT = {
+    "ENTRAIDE_OIDC_ISSUER": "https://sso.ville.example/realms/agents/",
+    "ENTRAIDE_OIDC_CLIENT_ID": "entraide",
+    "ENTRAIDE_OIDC_CLIENT_SECRET": "s3cret",
+    "ENTRAIDE_OIDC_STAFF_GROUPS": "entraide-moderateurs, entraide-accueil",
+}
+
+
+def test_the_city_provider_is_configured_from_the_environment(tmp_path: Path) -> None:
+    result = _run(OIDC_PROBE, _clean_environment(tmp_path, OIDC_ENVIRONMENT))
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout)
+    (app,) = probe["apps"]
+    assert app["client_id"] == "entraide"
+    assert app["settings"]["server_url"] == "https://sso.ville.example/realms/agents"
+    assert probe["staff_groups"] == ["entraide-moderateurs", "entraide-accueil"]
+    assert "https://sso.ville.example" in probe["form_action"]
+
+
+def test_without_an_issuer_no_provider_is_offered(tmp_path: Path) -> None:
+    result = _run(OIDC_PROBE, _clean_environment(tmp_path, {}))
+    assert json.loads(result.stdout)["apps"] == []
+
+
+@pytest.mark.parametrize(
+    ("drop", "message"),
+    [
+        ("ENTRAIDE_OIDC_CLIENT_SECRET", "ENTRAIDE_OIDC_CLIENT_SECRET must be set"),
+        ("ENTRAIDE_OIDC_STAFF_GROUPS", "ENTRAIDE_OIDC_STAFF_GROUPS"),
+    ],
+)
+def test_an_incomplete_provider_configuration_stops_the_start(
+    tmp_path: Path, drop: str, message: str
+) -> None:
+    environment = {k: v for k, v in OIDC_ENVIRONMENT.items() if k != drop}
+    result = _run(OIDC_PROBE, _clean_environment(tmp_path, environment))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_staff_passwords_cannot_be_turned_off_without_a_provider(tmp_path: Path) -> None:
+    environment = {"ENTRAIDE_STAFF_LOCAL_PASSWORDS": "false"}
+    result = _run(OIDC_PROBE, _clean_environment(tmp_path, environment))
+    assert result.returncode != 0
+    assert "needs ENTRAIDE_OIDC_ISSUER" in result.stderr

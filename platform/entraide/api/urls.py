@@ -13,7 +13,7 @@ from notifications.api import (
     StaffNotificationViewSet,
     UrgentCallViewSet,
 )
-from offers.api import OfferViewSet
+from offers.api import HostCharterView, OfferViewSet
 
 router = DefaultRouter()
 router.register("sectors", SectorViewSet, basename="sector")
@@ -32,5 +32,6 @@ urlpatterns = [
     path("notification-preferences/", PreferenceView.as_view(), name="notification-preferences"),
     path("matching/suggestions/", SuggestionsView.as_view(), name="matching-suggestions"),
     path("matching/batch-runs/", BatchRunView.as_view(), name="matching-batch-runs"),
+    path("host-charter/", HostCharterView.as_view(), name="host-charter"),
     path("", include(router.urls)),
 ]

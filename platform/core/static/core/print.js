@@ -1,0 +1,8 @@
+// Buttons marked data-print print the page. They stay hidden without JavaScript, where
+// the browser's own Print command does the same.
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    window.print();
+  });
+});
