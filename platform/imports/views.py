@@ -53,8 +53,7 @@ def job_new(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error("file", str(error.message))
         else:
             return redirect("imports:mapping", pk=job.pk)
-    status = 400 if form.errors else 200
-    return render(request, "imports/new.html", {"form": form}, status=status)
+    return render(request, "imports/new.html", {"form": form})
 
 
 @staff_required
@@ -82,7 +81,7 @@ def job_mapping(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             return redirect("imports:detail", pk=job.pk)
     context = {"job": job, "form": form, "samples": _samples(job)}
-    return render(request, "imports/mapping.html", context, status=400 if form.errors else 200)
+    return render(request, "imports/mapping.html", context)
 
 
 def _samples(job: ImportJob) -> list[tuple[str, str]]:

@@ -156,13 +156,14 @@ def column_chart(
     plot_top, plot_height, gap = 24, 180, 6
     chart = Chart(name, title, description, height=plot_top + plot_height + 48)
     count = max(len(columns), 1)
-    slot = (WIDTH - 8) / count
+    slot = min((WIDTH - 8) / count, 56)
+    offset = (WIDTH - slot * count) / 2  # few columns stand in the middle
     values = [v for v in (_plain(value) for _m, value in columns) if v is not None]
     largest = max(values, default=0) or 1
     baseline = plot_top + plot_height
     chart.lines.append(Line(f"0,{baseline} {WIDTH},{baseline}", "chart__axis"))
     for index, (month, value) in enumerate(columns):
-        x = 4 + index * slot
+        x = offset + index * slot
         centre = x + slot / 2
         plain = _plain(value)
         if plain is None:

@@ -162,7 +162,7 @@ def network(request: AuthenticatedRequest) -> HttpResponse:
         "datasets": NetworkDataset.objects.select_related("uploaded_by"),
         **public_pages.network_context(choice.chosen_measure(), choice.chosen_kind()),
     }
-    return render(request, "reports/network.html", context, status=400 if upload.errors else 200)
+    return render(request, "reports/network.html", context)
 
 
 @staff_required
