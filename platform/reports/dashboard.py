@@ -146,11 +146,14 @@ def _urgent(kind: str) -> Section:
     ]
     table = Table(
         slug="urgent-needs",
-        caption=_("Urgent needs open now, and how long they have waited since they opened"),
+        caption=_(
+            "Urgent needs open now, how long they have waited since they opened, and how "
+            "many are late (critical: over 48 hours; high: over 7 days)"
+        ),
         header=[
             _("Urgency"),
             _("Open"),
-            _("Late (critical over 48 hours, high over 7 days)"),
+            _("Late"),
             _("Median wait"),
             _("Longest wait"),
         ],

@@ -27,6 +27,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "entraide-monthly.sch
 STATUS_CODES = {SHOWN: "shown", FEWER: "fewer_than_threshold", HIDDEN: "hidden"}
 MAX_UPLOAD_BYTES = 5 * 2**20
 MAX_ROWS = 100_000
+FIELDS_MATCH = "partial"  # any order, optional and extra columns allowed
 
 
 @cache
@@ -113,7 +114,9 @@ class InvalidFile(ValueError):
 def _resource(content: bytes, file_format: str) -> Any:
     from frictionless import Resource, Schema
 
-    schema = Schema.from_descriptor(schema_descriptor())
+    # Columns are matched by name, so an optional one (population) may be left out; the
+    # required ones are checked apart (``_missing_columns``).
+    schema = Schema.from_descriptor({**schema_descriptor(), "fieldsMatch": FIELDS_MATCH})
     if file_format == "json":
         try:
             data = json.loads(content.decode("utf-8-sig"))
@@ -131,6 +134,21 @@ def _resource(content: bytes, file_format: str) -> Any:
     return Resource(data=content, format="csv", schema=schema)
 
 
+def _missing_columns(resource: Any) -> list[str]:
+    with resource:
+        labels = set(resource.labels or [])
+    required = [
+        field["name"]
+        for field in schema_descriptor()["fields"]
+        if field.get("constraints", {}).get("required")
+    ]
+    return [
+        _("The column “%(name)s” is missing.") % {"name": name}
+        for name in required
+        if name not in labels
+    ]
+
+
 def validate(content: bytes, file_format: str) -> list[str]:
     """The problems of a file against the schema, in words (empty: the file is valid).
     Beyond the schema: a value is given exactly when its status is "shown", no shown
@@ -141,6 +159,9 @@ def validate(content: bytes, file_format: str) -> list[str]:
         resource = _resource(content, file_format)
     except InvalidFile as error:
         return error.problems
+    missing = _missing_columns(resource)
+    if missing:
+        return missing
     report = resource.validate(limit_errors=20)
     if not report.valid:
         return [
@@ -181,7 +202,8 @@ def read_rows(content: bytes, file_format: str) -> list[dict[str, Any]]:
     found = []
     with resource:
         for row in resource.row_stream:
-            record = row.to_dict()
+            values = row.to_dict()
+            record = {name: values.get(name) for name in field_names()}
             month = record["month"]
             record["month"] = f"{month[0]:04d}-{month[1]:02d}" if month else ""
             found.append(record)

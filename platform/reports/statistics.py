@@ -28,6 +28,7 @@ from needs.models import Need
 from offers.models import Offer
 from reports.models import BedsDay
 from reports.periods import month_start, months_between
+from reports.selectors import beds_now
 
 ALL = "all"
 TOTAL = "total"
@@ -75,14 +76,16 @@ def flow_counts(measure: str) -> dict[Cell, int]:
 
 
 def stock_counts() -> dict[str, dict[date, int]]:
-    """Beds offered and occupied on the last recorded day of each month."""
-    last: dict[date, BedsDay] = {}
+    """Beds offered and occupied on the last recorded day of each month; this month's
+    are today's, counted now."""
+    stocks: dict[str, dict[date, int]] = {"beds_offered": {}, "beds_occupied": {}}
     for row in BedsDay.objects.order_by("day"):  # one row a day: a few hundred at most
-        last[month_start(row.day)] = row
-    return {
-        "beds_offered": {month: row.beds_offered for month, row in last.items()},
-        "beds_occupied": {month: row.beds_occupied for month, row in last.items()},
-    }
+        stocks["beds_offered"][month_start(row.day)] = row.beds_offered
+        stocks["beds_occupied"][month_start(row.day)] = row.beds_occupied
+    today = beds_now()
+    stocks["beds_offered"][month_start(today.day)] = today.offered
+    stocks["beds_occupied"][month_start(today.day)] = today.occupied
+    return stocks
 
 
 def protected_flow(counts: dict[Cell, int], months: list[date]) -> dict[Cell, Published]:
