@@ -12,6 +12,7 @@ cache, where the page polls it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from offers.models import Offer, normalise_phone
 from offers.selectors import duplicates_in_bulk
 
 logger = logging.getLogger(__name__)
+# The web form of each kind of offer, built once (building a form class is not cheap).
+_offer_form = functools.cache(offer_form_class)
 Status = ImportJob.Status
 PROGRESS_EVERY = 25
 CALLER_FIELDS = ("caller_name", "caller_phone", "caller_email", "consent")
@@ -227,7 +230,7 @@ def _offer_row(job: ImportJob, raw: dict[str, Any], row: Row, by: User, lookups:
     caller = {name: data.pop(name, "") for name in CALLER_FIELDS}
     if job.consent_declared:
         caller["consent"] = "on"
-    form = offer_form_class(row.kind)(data=data, instance=Offer(kind=row.kind))
+    form = _offer_form(row.kind)(data=data, instance=Offer(kind=row.kind))
     caller_form = CallerForm(data={**caller, "not_a_duplicate": "on"})
     labels = {item.name: item.label for item in fields.OFFER_FIELDS}
     if not form.is_valid():
@@ -270,6 +273,7 @@ def _need_row(job: ImportJob, raw: dict[str, Any], row: Row, by: User, lookups: 
     sectors = cleaned.pop("sectors")
     organisation = job.organisation
 
+    @transaction.atomic
     def call() -> Need:
         need = need_create(
             by=by,
@@ -427,8 +431,9 @@ def _through_services(job: ImportJob, rows: list[Row], *, skip_duplicates: bool)
         if row.call is None or (skip_duplicates and (row.duplicates or row.same_as)):
             continue
         try:
-            with transaction.atomic():
-                created = row.call()
+            # Each service is atomic: a refusal rolls its own savepoint back, and the two
+            # calls of a need (create, publish) run in one of ours.
+            created = row.call()
         except DomainError as error:
             row.messages.append(str(error.message))
             continue
@@ -471,7 +476,7 @@ def import_run(*, job_id: int) -> ImportJob:
     try:
         with translation.override(_language(job_id)), transaction.atomic():
             job = (
-                ImportJob.objects.select_for_update()
+                ImportJob.objects.select_for_update(of=("self",))
                 .select_related("organisation", "imported_by")
                 .get(pk=job_id)
             )

@@ -58,6 +58,8 @@ def network_dataset_create(
     if not roles.is_staff_member(by):
         raise PermissionError("Only city staff compare figures with other cities.")
     months = sorted(row["month"] for row in rows)
+    # A newer file of the same city replaces the older one.
+    replaced, _kinds = NetworkDataset.objects.filter(city__iexact=city.strip()).delete()
     dataset = NetworkDataset.objects.create(
         city=city.strip(),
         population=population,
@@ -71,7 +73,7 @@ def network_dataset_create(
         actor=by,
         action="reports.network_file.uploaded",
         target=dataset,
-        detail={"city": dataset.city, "rows": len(rows)},
+        detail={"city": dataset.city, "rows": len(rows), "replaced": replaced},
     )
     return dataset
 

@@ -147,17 +147,23 @@ def city_with(counts: dict[tuple[int, str], int]) -> None:
         )
         Offer.objects.filter(pk__in=[o.pk for o in offers]).update(created_at=moment)
         needs = Need.objects.bulk_create(
-            Need(kind=kind, organisation=organisation, status="open", opened_at=moment,
-                 category=bedding if kind == "donation" else None)
+            Need(
+                kind=kind,
+                organisation=organisation,
+                status="open",
+                opened_at=moment,
+                category=bedding if kind == "donation" else None,
+            )
             for _ in range(count)
-        )  # fmt: skip
+        )
         from matching.models import Match
 
         Match.objects.bulk_create(
-            Match(need=need, offer=offer, status="confirmed", confirmed_at=moment,
-                  proposed_at=moment)
+            Match(
+                need=need, offer=offer, status="confirmed", confirmed_at=moment, proposed_at=moment
+            )
             for need, offer in zip(needs, offers, strict=True)
-        )  # fmt: skip
+        )
 
 
 @settings(
@@ -189,10 +195,20 @@ def test_no_published_cell_is_between_one_and_the_threshold(
     for kind in ("housing", "donation", "skill"):
         texts += page_cells(visitor, f"/statistiques/?type={kind}")
     texts += page_cells(visitor, "/besoins/")
-    for table in ("offers-by-state", "needs-by-state", "urgent-needs", "funnel",
-                  "time-to-placement", "beds", "districts"):  # fmt: skip
-        texts += [cell for cell in export_cells(staff, f"/equipe/tableau-de-bord/{table}.csv?period=all")
-                  if not re.search(r"[:.\-]", cell)]  # fmt: skip
+    for table in (
+        "offers-by-state",
+        "needs-by-state",
+        "urgent-needs",
+        "funnel",
+        "time-to-placement",
+        "beds",
+        "districts",
+    ):
+        texts += [
+            cell
+            for cell in export_cells(staff, f"/equipe/tableau-de-bord/{table}.csv?period=all")
+            if not re.search(r"[:.\-]", cell)
+        ]
     stats = statistics.compute()
     values = [row["value"] for row in opendata.rows(stats, stats.months)]
     shown = published_numbers(texts) | {value for value in values if value is not None}

@@ -28,8 +28,11 @@ def test_counts_are_by_kind_and_state_of_what_was_created_in_the_period() -> Non
     old = OfferFactory(pending=True)
     type(old).objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=90))
     counts = selectors.state_counts(type(old), Period.last_days(30))
-    assert counts == {("donation", "published"): 1, ("housing", "published"): 1,
-                      ("housing", "pending"): 1}  # fmt: skip
+    assert counts == {
+        ("donation", "published"): 1,
+        ("housing", "published"): 1,
+        ("housing", "pending"): 1,
+    }
     assert selectors.state_counts(type(old), everything(), "donation") == {
         ("donation", "published"): 1,
         ("donation", "pending"): 1,
@@ -52,17 +55,30 @@ def test_urgent_needs_say_how_many_wait_too_long_and_the_median_wait() -> None:
 def test_the_funnel_counts_each_stage_reached_and_how_matches_ended() -> None:
     now = timezone.now()
     placed_need(opened=now - timedelta(days=3), waited=timedelta(days=1))
-    placed_need(opened=now - timedelta(days=3), waited=timedelta(days=1),
-                status=Match.Status.COMPLETED, completed_at=now, outcome="broke_down")  # fmt: skip
+    placed_need(
+        opened=now - timedelta(days=3),
+        waited=timedelta(days=1),
+        status=Match.Status.COMPLETED,
+        completed_at=now,
+        outcome="broke_down",
+    )
     need, offer = NeedFactory(), OfferFactory(published=True)
     Match.objects.create(need=need, offer=offer, status=Match.Status.SUGGESTED)
-    Match.objects.create(need=need, offer=OfferFactory(published=True),
-                         status=Match.Status.DECLINED, proposed_at=now)  # fmt: skip
+    Match.objects.create(
+        need=need, offer=OfferFactory(published=True), status=Match.Status.DECLINED, proposed_at=now
+    )
     counts = selectors.funnel_counts(everything())
     assert counts == {
-        "suggested": 4, "proposed": 3, "accepted": 2, "confirmed": 2, "completed": 1,
-        "declined": 1, "expired": 0, "cancelled": 0, "broken_down": 1,
-    }  # fmt: skip
+        "suggested": 4,
+        "proposed": 3,
+        "accepted": 2,
+        "confirmed": 2,
+        "completed": 1,
+        "declined": 1,
+        "expired": 0,
+        "cancelled": 0,
+        "broken_down": 1,
+    }
     stages, endings = selectors.funnel(counts)
     assert [s.rate for s in stages][:2] == [None, 0.75]
     assert {s.code: s.rate for s in endings}["broken_down"] == 0.5
@@ -72,15 +88,26 @@ def test_time_to_placement_is_the_nearest_rank_median_and_90th_percentile() -> N
     now = timezone.now()
     for days in range(1, 11):  # waits of 1 to 10 days
         placed_need(opened=now - timedelta(days=20), waited=timedelta(days=days))
-    need = placed_need(opened=now - timedelta(days=20), waited=timedelta(days=2),
-                       kind="donation", urgency=Need.Urgency.CRITICAL).need  # fmt: skip
+    need = placed_need(
+        opened=now - timedelta(days=20),
+        waited=timedelta(days=2),
+        kind="donation",
+        urgency=Need.Urgency.CRITICAL,
+    ).need
     # A later confirmation of the same need does not count: the first one does.
-    Match.objects.create(need=need, offer=OfferFactory(published=True),
-                         status=Match.Status.CONFIRMED, confirmed_at=now)  # fmt: skip
+    Match.objects.create(
+        need=need,
+        offer=OfferFactory(published=True),
+        status=Match.Status.CONFIRMED,
+        confirmed_at=now,
+    )
     rows = {(p.kind, p.urgency): p for p in selectors.time_to_placement(everything())}
     housing = rows[("housing", "")]
-    assert (housing.count, housing.median, housing.p90) == (10, timedelta(days=5),
-                                                            timedelta(days=9))  # fmt: skip
+    assert (housing.count, housing.median, housing.p90) == (
+        10,
+        timedelta(days=5),
+        timedelta(days=9),
+    )
     assert rows[("housing", "normal")].count == 10
     assert rows[("housing", "critical")].median is None
     assert rows[("donation", "critical")].median == timedelta(days=2)
@@ -97,13 +124,21 @@ def test_beds_offered_and_occupied_now_and_read_back_from_the_logs() -> None:
     match.need.save()
     Match.objects.filter(pk=match.pk).update(offer=room)
     beds = selectors.beds_now()
-    assert (beds.offered, beds.occupied, beds.free) == (3 + match.offer.capacity, 2,
-                                                       1 + match.offer.capacity)  # fmt: skip
+    assert (beds.offered, beds.occupied, beds.free) == (
+        3 + match.offer.capacity,
+        2,
+        1 + match.offer.capacity,
+    )
     yesterday = timezone.localdate() - timedelta(days=1)
-    OfferTransition.objects.create(subject=room, from_status="pending", to_status="published",
-                                   at=now - timedelta(days=3))  # fmt: skip
-    MatchTransition.objects.create(subject=match, from_status="accepted_by_resident",
-                                   to_status="confirmed", at=now - timedelta(days=2))  # fmt: skip
+    OfferTransition.objects.create(
+        subject=room, from_status="pending", to_status="published", at=now - timedelta(days=3)
+    )
+    MatchTransition.objects.create(
+        subject=match,
+        from_status="accepted_by_resident",
+        to_status="confirmed",
+        at=now - timedelta(days=2),
+    )
     past = selectors.beds_on(yesterday)
     assert (past.offered, past.occupied) == (3, 2)
     assert selectors.beds_on(yesterday - timedelta(days=5)).offered == 0

@@ -15,8 +15,16 @@ from tests.reports.factories import placed_need
 
 pytestmark = [pytest.mark.django_db]
 
-ROLES = ["visitor", "resident", "other_resident", "member", "wrong_member", "admin", "staff",
-         "coordinator"]  # fmt: skip
+ROLES = [
+    "visitor",
+    "resident",
+    "other_resident",
+    "member",
+    "wrong_member",
+    "admin",
+    "staff",
+    "coordinator",
+]
 STAFF_PAGES = [
     "/equipe/tableau-de-bord/",
     "/equipe/tableau-de-bord/?period=dates&start=2020-01-01&end=2030-01-01&kind=housing",
@@ -25,9 +33,15 @@ STAFF_PAGES = [
     "/equipe/reseau/",
     "/equipe/reseau/?measure=beds_offered&kind=skill",
 ]
-PUBLIC_PAGES = ["/statistiques/", "/statistiques/?type=housing", "/donnees-ouvertes/",
-                "/donnees-ouvertes/schema.json", "/donnees-ouvertes/datapackage.json",
-                "/donnees-ouvertes/tous-les-mois.csv", "/donnees-ouvertes/tous-les-mois.json"]  # fmt: skip
+PUBLIC_PAGES = [
+    "/statistiques/",
+    "/statistiques/?type=housing",
+    "/donnees-ouvertes/",
+    "/donnees-ouvertes/schema.json",
+    "/donnees-ouvertes/datapackage.json",
+    "/donnees-ouvertes/tous-les-mois.csv",
+    "/donnees-ouvertes/tous-les-mois.json",
+]
 
 
 @pytest.fixture
@@ -72,8 +86,9 @@ def test_statistics_and_open_data_are_public(people: dict[str, Any], role: str) 
 def test_a_network_file_is_removed_by_staff_only(people: dict[str, Any], role: str) -> None:
     from reports.models import NetworkDataset
 
-    dataset = NetworkDataset.objects.create(city="Lyon", rows=[], first_month="2025-01",
-                                            last_month="2025-01")  # fmt: skip
+    dataset = NetworkDataset.objects.create(
+        city="Lyon", rows=[], first_month="2025-01", last_month="2025-01"
+    )
     response = as_(people, role).post(f"/equipe/reseau/{dataset.pk}/supprimer/")
     assert response.status_code == (302 if role == "staff" else 403)
     assert NetworkDataset.objects.filter(pk=dataset.pk).exists() == (role != "staff")
