@@ -64,11 +64,11 @@ def public(request: HttpRequest) -> HttpResponse:
         ],
     )
     published = [
-        {"row": row, "cells": [cells[(index, urgency)] for urgency in URGENCIES]}
+        (row, {"row": row, "cells": [cells[(index, urgency)] for urgency in URGENCIES]})
         for index, row in enumerate(rows)
     ]
     kinds = [
-        (kind, label, [line for line in published if line["row"].kind == kind])
+        (kind, label, [line for row, line in published if row.kind == kind])
         for kind, label in HelpKind.choices
     ]
     context = {

@@ -53,7 +53,7 @@ class Published:
         return self.status == SHOWN
 
     def __str__(self) -> str:
-        if self.status == SHOWN:
+        if self.status == SHOWN and self.value is not None:
             return number_format(self.value, force_grouping=True)
         if self.status == FEWER:
             return _("fewer than %(threshold)s") % {"threshold": self.threshold}

@@ -357,6 +357,7 @@ def _find_duplicates(job: ImportJob, sheet: reading.Sheet, rows: list[Row]) -> N
     """Rows that may repeat a record already in the platform, or an earlier row: for
     offers the same phone, e-mail or address as an open offer; for needs an active need
     of the same association with the same kind, category, urgency and household."""
+    existing: dict[Any, list[int]]
     if job.target == Target.OFFERS:
         for raw, row in zip(sheet.rows, rows, strict=True):
             row.keys = _offer_keys(job, raw, row.kind) if row.kind else []

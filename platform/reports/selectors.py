@@ -372,9 +372,10 @@ def by_district(kind: str = "") -> list[DistrictRow]:
         rows[row["sector_id"]].offers[row["kind"]] = row["count"]
     anywhere = DistrictRow(None, "")
     needs = Need.objects.active().filter(kind__in=kinds)
-    for row in needs.values("sectors", "kind").annotate(count=Count("id")).order_by():
-        target = rows.get(row["sectors"], anywhere)
-        target.needs[row["kind"]] = target.needs.get(row["kind"], 0) + row["count"]
+    wanted = needs.values("sectors", "kind").annotate(count=Count("id")).order_by()
+    for sector_id, kind, count in wanted.values_list("sectors", "kind", "count"):
+        target = rows.get(sector_id, anywhere)
+        target.needs[kind] = target.needs.get(kind, 0) + count
     return [*rows.values(), anywhere]
 
 

@@ -98,7 +98,9 @@ def protected_flow(counts: dict[Cell, int], months: list[date]) -> dict[Cell, Pu
         cells[(month, ALL)] = sum(cells[(month, kind)] for kind in KINDS)
     for kind in (*KINDS, ALL):
         cells[(TOTAL, kind)] = sum(cells[(month, kind)] for month in months)
-    lines = [((month, ALL), [(month, kind) for kind in KINDS]) for month in months]
+    lines: list[tuple[Cell, list[Cell]]] = [
+        ((month, ALL), [(month, kind) for kind in KINDS]) for month in months
+    ]
     lines += [((TOTAL, kind), [(month, kind) for month in months]) for kind in (*KINDS, ALL)]
     lines.append(((TOTAL, ALL), [(TOTAL, kind) for kind in KINDS]))
     return protect(cells, lines=lines)

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROWS = 10_000
 
 
-def wait_until_over(job: ImportJob, worker: WorkerProcess, timeout: float = 600) -> ImportJob:
+def wait_until_over(job: ImportJob, worker: WorkerProcess, timeout: float = 1200) -> ImportJob:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job.refresh_from_db()
