@@ -35,11 +35,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import common  # noqa: E402
-import synthetic_city as city  # noqa: E402 (after the path is set)
+import common  # noqa: E402 (bench/, this file's folder, is on the path)
+import synthetic_city as city  # noqa: E402
+
+# This file is named like the ``reports`` app: once its neighbours are imported, bench/
+# leaves the path, so that ``import reports`` finds the app.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/entraide_bench_reports"
 MATCH_COLUMNS = (
