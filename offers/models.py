@@ -273,6 +273,14 @@ class Offer(models.Model):
             models.Index(fields=["caller_email"], name="offer_caller_email"),
             # Possible duplicates by address (phone intake, spreadsheet imports).
             models.Index(Upper("street_address"), name="offer_street_address_upper"),
+            # Figures by period: created in a period, by kind and state (reports).
+            models.Index(fields=["created_at", "kind", "status"], name="offer_created_kind_status"),
+            # Beds offered now: the capacity of published offers, read from the index alone.
+            models.Index(
+                fields=["kind", "capacity"],
+                condition=Q(status="published"),
+                name="offer_published_capacity",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -114,6 +114,7 @@ class NetworkChoiceForm(forms.Form):
     measure = forms.ChoiceField(
         label=_("Figure"),
         choices=[(m, MEASURE_LABELS[m]) for m in MEASURES],
+        initial="placements",
         required=False,
     )
     kind = forms.ChoiceField(

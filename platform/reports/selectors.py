@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     Min,
     OuterRef,
@@ -49,15 +48,25 @@ def _kinds(kind: str) -> tuple[str, ...]:
     return (kind,) if kind else KINDS
 
 
+def _of_kind(kind: str, field: str = "kind") -> Q:
+    """Rows of one kind, or every row (no condition: the planner then reads an index
+    whole, without looking a kind up)."""
+    return Q(**{field: kind}) if kind else Q()
+
+
+# COUNT(*) rather than COUNT(id): PostgreSQL then answers from an index alone.
+ROWS = Count("*")
+
+
 # --- Counts by kind and state ---------------------------------------------------------
 
 
 def state_counts(model: type[Offer] | type[Need], period: Period, kind: str = "") -> dict:
     """``{(kind, status): count}`` of the offers or needs created in the period."""
     rows = (
-        model.objects.filter(period.q("created_at"), kind__in=_kinds(kind))
+        model.objects.filter(period.q("created_at"), _of_kind(kind))
         .values("kind", "status")
-        .annotate(count=Count("id"))
+        .annotate(count=ROWS)
         .order_by()
     )
     return {(row["kind"], row["status"]): row["count"] for row in rows}
@@ -178,7 +187,7 @@ def funnel_counts(period: Period, kind: str = "") -> dict[str, int]:
     """Matches created in the period that reached each stage, and how the others ended."""
     S = Match.Status
     accepted = Q(resident_accepted_at__isnull=False) | Q(association_accepted_at__isnull=False)
-    return Match.objects.filter(period.q("created_at"), need__kind__in=_kinds(kind)).aggregate(
+    return Match.objects.filter(period.q("created_at"), _of_kind(kind, "need__kind")).aggregate(
         suggested=Count("id"),
         proposed=Count("id", filter=Q(proposed_at__isnull=False)),
         accepted=Count("id", filter=accepted),
@@ -212,51 +221,76 @@ class Placement:
     p90: timedelta | None
 
 
-def _first_confirmations(period: Period, kind: str) -> QuerySet[Need]:
-    """Needs whose first confirmed match falls in the period, with that moment."""
-    first = (
-        Match.objects.filter(need=OuterRef("pk"), confirmed_at__isnull=False)
-        .order_by("confirmed_at")
-        .values("confirmed_at")[:1]
-    )
-    confirmed_in_period = Match.objects.filter(period.q("confirmed_at")).values("need_id")
-    return (
-        Need.objects.filter(
-            kind__in=_kinds(kind), opened_at__isnull=False, pk__in=confirmed_in_period
-        )
-        .annotate(first_confirmed=Subquery(first))
-        .filter(period.q("first_confirmed"))
-    )
+# One query in SQL (SQLite and PostgreSQL alike, the difference of two moments aside): the
+# ORM cannot put window functions over a grouped subquery, and a correlated subquery per
+# need costs seconds at a city's scale.
+_PLACEMENT_SQL = """
+WITH firsts AS (
+    SELECT need_id, MIN(confirmed_at) AS first_confirmed
+    FROM matching_match WHERE confirmed_at IS NOT NULL GROUP BY need_id
+), placed AS (
+    SELECT n.kind, n.urgency, {seconds} AS wait
+    FROM firsts f JOIN needs_need n ON n.id = f.need_id
+    WHERE n.opened_at IS NOT NULL AND n.kind IN ({kinds}) {period}
+), ranked AS (
+    SELECT kind, urgency, wait,
+        ROW_NUMBER() OVER (PARTITION BY kind, urgency ORDER BY wait) AS rank_u,
+        COUNT(*) OVER (PARTITION BY kind, urgency) AS size_u,
+        ROW_NUMBER() OVER (PARTITION BY kind ORDER BY wait) AS rank_k,
+        COUNT(*) OVER (PARTITION BY kind) AS size_k
+    FROM placed
+)
+SELECT kind, urgency, wait, rank_u, size_u, rank_k, size_k FROM ranked
+WHERE rank_u IN ((size_u * 50 + 99) / 100, (size_u * 90 + 99) / 100)
+   OR rank_k IN ((size_k * 50 + 99) / 100, (size_k * 90 + 99) / 100)
+"""
+_SECONDS = {
+    "postgresql": "EXTRACT(EPOCH FROM (f.first_confirmed - n.opened_at))",
+    "sqlite": "(julianday(f.first_confirmed) - julianday(n.opened_at)) * 86400.0",
+}
+
+
+def _nearest_rank(size: int, share: int) -> int:
+    return (size * share + 99) // 100
 
 
 def time_to_placement(period: Period, kind: str = "") -> list[Placement]:
     """Median and 90th percentile of the time from a need's opening to its first
     confirmed match, by kind and urgency and by kind alone, for the needs first placed
-    in the period. Two queries."""
-    needs = _first_confirmations(period, kind)
-    wait = ExpressionWrapper(F("first_confirmed") - F("opened_at"), output_field=DurationField())
-    by_urgency = percentile_values(needs, value=wait, groups=["kind", "urgency"], shares=(50, 90))
-    by_kind = percentile_values(needs, value=wait, groups=["kind"], shares=(50, 90))
-    counts = {
-        (row["kind"], row["urgency"]): row["count"]
-        for row in needs.values("kind", "urgency").annotate(count=Count("id")).order_by()
-    }
+    in the period (nearest rank, as ``percentile_values``). One query."""
+    kinds = _kinds(kind)
+    bounds = period.q("x").children  # [("x__lt", end)] and maybe ("x__gte", start)
+    conditions, params = [], list(kinds)
+    for lookup, moment in bounds:
+        operator = "<" if lookup.endswith("__lt") else ">="
+        conditions.append(f"AND f.first_confirmed {operator} %s")
+        params.append(connection.ops.adapt_datetimefield_value(moment))
+    sql = _PLACEMENT_SQL.format(
+        seconds=_SECONDS[connection.vendor],
+        kinds=", ".join(["%s"] * len(kinds)),
+        period=" ".join(conditions),
+    )
+    figures: dict[tuple[str, str], dict[int, timedelta]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for one_kind, urgency, wait, rank_u, size_u, rank_k, size_k in cursor.fetchall():
+            moment = timedelta(seconds=float(wait))
+            counts[(one_kind, urgency)] = size_u
+            counts[(one_kind, "")] = size_k
+            for share in (50, 90):
+                if rank_u == _nearest_rank(size_u, share):
+                    figures.setdefault((one_kind, urgency), {})[share] = moment
+                if rank_k == _nearest_rank(size_k, share):
+                    figures.setdefault((one_kind, ""), {})[share] = moment
     rows = []
-    for one_kind in _kinds(kind):
-        kind_total = sum(n for (k, _u), n in counts.items() if k == one_kind)
-        figures = by_kind.get((one_kind,), {})
-        rows.append(Placement(one_kind, "", kind_total, figures.get(50), figures.get(90)))
-        for urgency in Need.Urgency.values:
-            figures = by_urgency.get((one_kind, urgency), {})
+    for one_kind in kinds:
+        for urgency in ("", *Need.Urgency.values):
+            found = figures.get((one_kind, urgency), {})
             rows.append(
-                Placement(
-                    one_kind,
-                    urgency,
-                    counts.get((one_kind, urgency), 0),
-                    figures.get(50),
-                    figures.get(90),
-                )
-            )
+                Placement(one_kind, urgency, counts.get((one_kind, urgency), 0),
+                          found.get(50), found.get(90))
+            )  # fmt: skip
     return rows
 
 
@@ -358,20 +392,19 @@ class DistrictRow:
 def by_district(kind: str = "") -> list[DistrictRow]:
     """Published offers by district, open needs by preferred district (a need naming
     several counts in each; one naming none is counted as "anywhere"). Three queries."""
-    kinds = _kinds(kind)
     rows = {
         sector.pk: DistrictRow(sector.pk, sector.name) for sector in Sector.objects.only("name")
     }
     for row in (
         Offer.objects.published()
-        .filter(kind__in=kinds)
+        .filter(_of_kind(kind))
         .values("sector_id", "kind")
-        .annotate(count=Count("id"))
+        .annotate(count=ROWS)
         .order_by()
     ):
         rows[row["sector_id"]].offers[row["kind"]] = row["count"]
     anywhere = DistrictRow(None, "")
-    needs = Need.objects.active().filter(kind__in=kinds)
+    needs = Need.objects.active().filter(_of_kind(kind))
     wanted = needs.values("sectors", "kind").annotate(count=Count("id")).order_by()
     for sector_id, kind, count in wanted.values_list("sectors", "kind", "count"):
         target = rows.get(sector_id, anywhere)

@@ -54,7 +54,7 @@ def _monthly(rows: QuerySet[Any], moment: str, kind: str) -> dict[Cell, int]:
     counted = (
         rows.annotate(month=TruncMonth(moment, output_field=DateField()))
         .values("month", kind)
-        .annotate(count=Count("id"))
+        .annotate(count=Count("*"))
         .order_by()
     )
     return {(row["month"], row[kind]): row["count"] for row in counted if row["month"]}
