@@ -468,6 +468,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every size")
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--no-import", action="store_true", help="the dashboard only")
     args = parser.parse_args()
     scale = args.scale
     common.ensure_database(args.database_url)
@@ -488,6 +489,8 @@ def main() -> None:
         int(args.offers * scale), int(args.needs * scale), int(args.matches * scale), args.seed
     )
     dashboard_figures(built["staff_id"], args.repeats)
+    if args.no_import:
+        return
     import_figures(built["staff_id"], max(int(args.import_rows * scale), 100), built["sector"])
 
 

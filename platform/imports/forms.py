@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core.vocabulary import HelpKind
-from imports import fields
+from imports import fields, reading
 from imports.models import ImportJob, Target
 
 
@@ -25,6 +25,12 @@ class UploadForm(forms.Form):
         label=_("Spreadsheet"),
         help_text=_("CSV or XLSX, at most 10 MB and 20,000 rows; the first row gives the columns."),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > reading.MAX_BYTES:  # refused before it is read into memory
+            raise forms.ValidationError(_("The file is larger than 10 MB: split it."))
+        return upload
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

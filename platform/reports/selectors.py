@@ -245,7 +245,8 @@ WHERE rank_u IN ((size_u * 50 + 99) / 100, (size_u * 90 + 99) / 100)
    OR rank_k IN ((size_k * 50 + 99) / 100, (size_k * 90 + 99) / 100)
 """
 _SECONDS = {
-    "postgresql": "EXTRACT(EPOCH FROM (f.first_confirmed - n.opened_at))",
+    # An interval (sorted much faster than the numeric EXTRACT gives).
+    "postgresql": "(f.first_confirmed - n.opened_at)",
     "sqlite": "(julianday(f.first_confirmed) - julianday(n.opened_at)) * 86400.0",
 }
 
@@ -275,7 +276,7 @@ def time_to_placement(period: Period, kind: str = "") -> list[Placement]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for one_kind, urgency, wait, rank_u, size_u, rank_k, size_k in cursor.fetchall():
-            moment = timedelta(seconds=float(wait))
+            moment = wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
             counts[(one_kind, urgency)] = size_u
             counts[(one_kind, "")] = size_k
             for share in (50, 90):
@@ -316,7 +317,7 @@ def beds_now() -> Beds:
         .aggregate(beds=Coalesce(Sum("capacity"), 0))["beds"]
     )
     occupied = Match.objects.filter(
-        status=Match.Status.CONFIRMED, offer__kind=HelpKind.HOUSING
+        status=Match.Status.CONFIRMED, need__kind=HelpKind.HOUSING
     ).aggregate(beds=Coalesce(Sum("need__household_size"), 0))["beds"]
     return Beds(timezone.localdate(), offered, occupied)
 
