@@ -42,11 +42,17 @@ class Period:
         today = today or timezone.localdate()
         return cls(today - timedelta(days=days - 1), today)
 
+    def bounds(self) -> tuple[datetime | None, datetime]:
+        """The first moment of the period (None: no start) and the first moment after it."""
+        start = local_midnight(self.start) if self.start is not None else None
+        return start, local_midnight(self.end + timedelta(days=1))
+
     def q(self, field: str) -> Q:
         """Rows whose ``field`` (a datetime) falls in the period."""
-        condition = Q(**{f"{field}__lt": local_midnight(self.end + timedelta(days=1))})
-        if self.start is not None:
-            condition &= Q(**{f"{field}__gte": local_midnight(self.start)})
+        start, after = self.bounds()
+        condition = Q(**{f"{field}__lt": after})
+        if start is not None:
+            condition &= Q(**{f"{field}__gte": start})
         return condition
 
     def days(self, first_known: date | None) -> int:

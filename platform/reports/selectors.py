@@ -260,12 +260,14 @@ def time_to_placement(period: Period, kind: str = "") -> list[Placement]:
     confirmed match, by kind and urgency and by kind alone, for the needs first placed
     in the period (nearest rank, as ``percentile_values``). One query."""
     kinds = _kinds(kind)
-    bounds = period.q("x").children  # [("x__lt", end)] and maybe ("x__gte", start)
-    conditions, params = [], list(kinds)
-    for lookup, moment in bounds:
-        operator = "<" if lookup.endswith("__lt") else ">="
-        conditions.append(f"AND f.first_confirmed {operator} %s")
-        params.append(connection.ops.adapt_datetimefield_value(moment))
+    start, after = period.bounds()
+    conditions = ["AND f.first_confirmed < %s"]
+    params: list[Any] = [*kinds]
+    moments = [after]
+    if start is not None:
+        conditions.append("AND f.first_confirmed >= %s")
+        moments.append(start)
+    params += [connection.ops.adapt_datetimefield_value(moment) for moment in moments]
     sql = _PLACEMENT_SQL.format(
         seconds=_SECONDS[connection.vendor],
         kinds=", ".join(["%s"] * len(kinds)),
