@@ -40,10 +40,12 @@ fuzz: install
 	$(BIN)/python tests/fuzz/run.py $(FUZZ_ARGS)
 
 ## Benchmarks: printed figures, never pass/fail (PostgreSQL and Redis on localhost).
-## Matching at surge scale takes a while; try MATCHING_BENCH_ARGS="--scale 0.05" first.
+## Matching at surge scale takes a while; try MATCHING_BENCH_ARGS="--scale 0.05" first
+## (and REPORTS_BENCH_ARGS="--scale 0.05" for the dashboard and the import).
 bench: install
 	$(BIN)/python bench/urgent_call.py $(BENCH_ARGS)
 	$(BIN)/python bench/matching.py $(MATCHING_BENCH_ARGS)
+	$(BIN)/python bench/reports.py $(REPORTS_BENCH_ARGS)
 
 quality: install lint typecheck
 	$(MANAGE) makemigrations --check --dry-run

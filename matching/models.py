@@ -63,6 +63,11 @@ class Match(models.Model):
     AWAITING_ANSWER = (S.PROPOSED, S.ACCEPTED_BY_RESIDENT, S.ACCEPTED_BY_ASSOCIATION)
     CONTACT_VISIBLE = (S.CONFIRMED, S.COMPLETED)
 
+    class Outcome(models.TextChoices):
+        WENT_WELL = "went_well", _("Went well")
+        ENDED_EARLY = "ended_early", _("Ended early")
+        BROKE_DOWN = "broke_down", _("Broke down")
+
     class Side(models.TextChoices):
         RESIDENT = "resident", _("The resident")
         ASSOCIATION = "association", _("The association")
@@ -100,6 +105,9 @@ class Match(models.Model):
     association_accepted_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # How a completed match ended (blank until then) and the day it ended.
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
     declined_by = models.CharField(
         _("declined by"), max_length=20, choices=Side.choices, blank=True
     )

@@ -23,6 +23,7 @@ from associations.selectors import acting_organisation
 from core.audit import audit
 from core.http import AuthenticatedRequest, object_or_404
 from core.permissions import staff_required
+from core.small_counts import protect
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from needs import selectors, services
 from needs.forms import (
@@ -41,16 +42,43 @@ LANGUAGE_LABELS = dict(SPOKEN_LANGUAGES)
 STATUS_LABELS = dict(Need.Status.choices)
 
 
+URGENCIES = ("critical", "high", "normal")
+
+
 @require_GET
 def public(request: HttpRequest) -> HttpResponse:
+    """Counts of open needs; small ones read "fewer than 5" (``core.small_counts``), and
+    the totals in the sentence above the tables cannot give them away."""
     rows = selectors.public_summary()
-    totals = {
-        "critical": sum(r.critical for r in rows),
-        "high": sum(r.high for r in rows),
-        "all": sum(r.total for r in rows),
+    counts: dict[Any, int] = {
+        (index, urgency): getattr(row, urgency) for index, row in enumerate(rows)
+        for urgency in URGENCIES
+    }  # fmt: skip
+    counts["all"] = sum(row.total for row in rows)
+    counts["critical"] = sum(row.critical for row in rows)
+    cells = protect(
+        counts,
+        lines=[
+            ("all", [key for key in counts if isinstance(key, tuple)]),
+            ("critical", [(index, "critical") for index in range(len(rows))]),
+        ],
+    )
+    published = [
+        (row, {"row": row, "cells": [cells[(index, urgency)] for urgency in URGENCIES]})
+        for index, row in enumerate(rows)
+    ]
+    kinds = [
+        (kind, label, [line for row, line in published if row.kind == kind])
+        for kind, label in HelpKind.choices
+    ]
+    context = {
+        "kinds": kinds,
+        "any_open": counts["all"] > 0,
+        "total": cells["all"],
+        "critical": cells["critical"],
+        "any_critical": counts["critical"] > 0,
     }
-    kinds = [(kind, label, [r for r in rows if r.kind == kind]) for kind, label in HelpKind.choices]
-    return render(request, "needs/public.html", {"kinds": kinds, "totals": totals})
+    return render(request, "needs/public.html", context)
 
 
 def _acting(request: AuthenticatedRequest) -> Organisation:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -277,6 +278,16 @@ class Offer(models.Model):
             models.Index(fields=["status", "last_confirmed_at"], name="offer_freshness"),
             models.Index(fields=["caller_phone"], name="offer_caller_phone"),
             models.Index(fields=["caller_email"], name="offer_caller_email"),
+            # Possible duplicates by address (phone intake, spreadsheet imports).
+            models.Index(Upper("street_address"), name="offer_street_address_upper"),
+            # Figures by period: created in a period, by kind and state (reports).
+            models.Index(fields=["created_at", "kind", "status"], name="offer_created_kind_status"),
+            # Beds offered now: the capacity of published offers, read from the index alone.
+            models.Index(
+                fields=["kind", "capacity"],
+                condition=Q(status="published"),
+                name="offer_published_capacity",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

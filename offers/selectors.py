@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
+from django.db.models.functions import Lower, Upper
 
 from accounts.models import User
 from offers.models import Offer, normalise_phone
@@ -55,3 +58,57 @@ def possible_duplicates(
         if exclude.owner_id is not None:
             found = found.exclude(owner_id=exclude.owner_id)
     return list(found.select_related("sector").order_by("-created_at")[:DUPLICATES_SHOWN])
+
+
+def duplicates_in_bulk(
+    *, phones: set[str], emails: set[str], addresses: set[str]
+) -> dict[tuple[str, str], list[int]]:
+    """Open offers that may come from the same people as many callers at once (a
+    spreadsheet import): ``{("phone", digits) | ("email", address) | ("address", text):
+    [offer ids]}``. Keys are normalised like :func:`possible_duplicates` compares them;
+    a few indexed queries whatever the number of callers."""
+    found: dict[tuple[str, str], list[int]] = {}
+    open_offers = Offer.objects.exclude(status=Offer.Status.CLOSED)
+
+    def add(key: tuple[str, str], pk: int) -> None:
+        found.setdefault(key, []).append(pk)
+
+    for chunk in _chunks(sorted(phones)):
+        for pk, phone in open_offers.filter(caller_phone__in=chunk).values_list(
+            "pk", "caller_phone"
+        ):
+            add(("phone", phone), pk)
+    if phones:
+        owners = {
+            user_pk: normalise_phone(phone)
+            for user_pk, phone in User.objects.exclude(phone="").values_list("pk", "phone")
+        }
+        wanted = {pk: digits for pk, digits in owners.items() if digits in phones}
+        for chunk in _chunks(sorted(wanted)):
+            for pk, owner in open_offers.filter(owner__in=chunk).values_list("pk", "owner_id"):
+                add(("phone", wanted[owner]), pk)
+    for chunk in _chunks(sorted(emails)):
+        for pk, email in open_offers.filter(caller_email__in=chunk).values_list(
+            "pk", "caller_email"
+        ):
+            add(("email", email.lower()), pk)
+        rows = (
+            open_offers.annotate(owner_email=Lower("owner__email"))
+            .filter(owner_email__in=chunk)
+            .values_list("pk", "owner_email")
+        )
+        for pk, email in rows:
+            add(("email", email.lower()), pk)
+    for chunk in _chunks(sorted(addresses)):
+        matches = (
+            open_offers.annotate(address_key=Upper("street_address"))
+            .filter(address_key__in=[address.upper() for address in chunk])
+            .values_list("pk", "address_key")
+        )
+        for pk, address in matches:
+            add(("address", " ".join(address.split()).lower()), pk)
+    return found
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "needs",
     "offers",
     "matching",
+    "reports",
+    "imports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -219,6 +221,7 @@ CELERY_BEAT_SCHEDULE = {
     "offers-freshness": {"task": "offers.freshness", "schedule": crontab(minute=15)},
     "matching-housekeeping": {"task": "matching.housekeeping", "schedule": crontab(minute=45)},
     "matching-batch": {"task": "matching.run_batch", "schedule": crontab(hour=6, minute=0)},
+    "reports-beds-snapshot": {"task": "reports.snapshot_beds", "schedule": crontab(minute=55)},
     "notifications-staff-digest": {
         "task": "notifications.staff_digest",
         "schedule": crontab(hour=7, minute=30),
@@ -325,6 +328,14 @@ try:
     _Weights.from_mapping(ENTRAIDE_MATCHING_WEIGHTS)
 except ValueError as _error:
     raise ImproperlyConfigured(f"ENTRAIDE_MATCHING_WEIGHTS: {_error}") from None
+
+# --- Reports, open data and imports ------------------------------------------------
+
+# Any published or exported count from 1 to this number minus one reads "fewer than N"
+# (docs/design.md §11): on /statistiques/, /besoins/, the open data and every CSV export.
+ENTRAIDE_SMALL_COUNT_THRESHOLD = env.integer("ENTRAIDE_SMALL_COUNT_THRESHOLD", 5, minimum=2)
+# The city's population, written in the open data so that networks compare per capita.
+ENTRAIDE_CITY_POPULATION = env.integer("ENTRAIDE_CITY_POPULATION", 0, minimum=0) or None
 
 # --- Accounts ----------------------------------------------------------------------
 

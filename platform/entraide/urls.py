@@ -12,6 +12,7 @@ from matching.urls import staff_urlpatterns as matching_staff_patterns
 from needs.urls import staff_urlpatterns as needs_staff_patterns
 from notifications.urls import staff_urlpatterns as notifications_staff_patterns
 from offers.urls import staff_urlpatterns as offers_staff_patterns
+from reports.urls import staff_urlpatterns as reports_staff_patterns
 
 admin.site.site_header = _("Entraide administration")
 admin.site.site_title = _("Entraide administration")
@@ -39,9 +40,12 @@ urlpatterns = [
     path("equipe/", include(offers_staff_patterns)),
     path("offres/", include("offers.urls")),
     path("equipe/", include(matching_staff_patterns)),
+    path("equipe/", include(reports_staff_patterns)),
+    path("equipe/imports/", include("imports.urls")),
     path("mises-en-relation/", include("matching.urls")),
     path("associations/", include("associations.urls")),
     path("besoins/", include("needs.urls")),
+    path("", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("compte/", include(accounts_patterns)),
     path("compte/", include("allauth.urls")),

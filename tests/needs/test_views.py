@@ -284,8 +284,13 @@ def test_the_public_page_counts_open_needs_by_kind_and_urgency(
     NeedFactory(organisation=world["org_b"], donation=True, status=Need.Status.CLOSED)
     NeedFactory(organisation=world["org_b"], draft=True)
     page = client_for(None).get("/besoins/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "3 needs are open" in page
+    assert "Open needs: fewer than 5" in page  # three: a small count is never published
     assert "Bedding" in page
+    for _number in range(5):
+        NeedFactory(organisation=world["org_b"], donation=True)
+    page = client_for(None).get("/besoins/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "8 needs are open" in page
+    assert "<td>5</td>" in page  # five open needs of bedding, none critical
 
 
 def test_the_public_page_speaks_the_visitors_language(world: dict[str, Any]) -> None:
