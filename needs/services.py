@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.models import Organisation, User
@@ -20,11 +21,16 @@ from core.errors import DomainError
 from core.lifecycle import transition
 from core.models import Sector
 from core.pii import personal_data_kinds
-from core.vocabulary import HelpKind
+from core.vocabulary import HelpKind, HouseholdType
 from needs.models import Need, NeedTransition
 from needs.signals import need_published, need_withdrawn
 
 Status = Need.Status
+
+MINORS_REFUSED = gettext_lazy(
+    "Only an organisation that the city accredited for the care of minors can post a need "
+    "for an unaccompanied minor."
+)
 
 # The fields a writer may set; everything else (status, flags, origin) the services set.
 WRITABLE = (
@@ -82,6 +88,10 @@ def _check_consistent(need: Need) -> None:
             _("A household with children is a family: choose that household type."),
             code="household",
         )
+    if need.household_type == HouseholdType.MINOR and not (
+        need.organisation is not None and need.organisation.is_accredited_for_minors
+    ):
+        raise DomainError(MINORS_REFUSED, code="minors_not_accredited")
 
 
 def _apply(need: Need, data: Mapping[str, Any]) -> None:

@@ -137,7 +137,12 @@ def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         raise Http404
     origin, organisation = _intake(request)
     show_reference = roles.can_see_internal_reference(request.user, organisation)
-    form = NeedForm(request.POST or None, kind=kind, show_reference=show_reference)
+    form = NeedForm(
+        request.POST or None,
+        kind=kind,
+        show_reference=show_reference,
+        allow_minors=roles.can_post_for_minors(request.user, organisation),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         sectors = data.pop("sectors")
@@ -219,7 +224,11 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("needs:detail", pk=need.pk)
     show_reference = roles.can_see_internal_reference(request.user, need.organisation)
     form = NeedForm(
-        request.POST or None, instance=need, kind=need.kind, show_reference=show_reference
+        request.POST or None,
+        instance=need,
+        kind=need.kind,
+        show_reference=show_reference,
+        allow_minors=roles.can_post_for_minors(request.user, need.organisation),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

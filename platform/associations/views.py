@@ -15,7 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import roles
 from accounts.models import Membership, Organisation
 from associations import selectors, services
-from associations.forms import ApplicationForm, InvitationForm, RefusalForm
+from associations.forms import (
+    AccreditationWithdrawalForm,
+    ApplicationForm,
+    InvitationForm,
+    RefusalForm,
+)
 from associations.models import Invitation
 from core.audit import audit
 from core.http import AuthenticatedRequest
@@ -169,6 +174,7 @@ def staff_queue(request: AuthenticatedRequest) -> HttpResponse:
         "refused": Organisation.objects.filter(
             verified_at__isnull=True, refused_at__isnull=False
         ).order_by("-refused_at")[:20],
+        "verified": Organisation.objects.verified().order_by("name")[:200],
     }
     return render(request, "associations/staff/queue.html", context)
 
@@ -181,7 +187,11 @@ def staff_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "associations/staff/review.html",
-        {"organisation": organisation, "refusal_form": RefusalForm()},
+        {
+            "organisation": organisation,
+            "refusal_form": RefusalForm(),
+            "withdraw_form": AccreditationWithdrawalForm(),
+        },
     )
 
 
@@ -203,7 +213,11 @@ def staff_refuse(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "associations/staff/review.html",
-            {"organisation": organisation, "refusal_form": form},
+            {
+                "organisation": organisation,
+                "refusal_form": form,
+                "withdraw_form": AccreditationWithdrawalForm(),
+            },
             status=400,
         )
     services.organisation_refuse(
@@ -213,3 +227,31 @@ def staff_refuse(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request, _("The application of %(name)s is refused.") % {"name": organisation.name}
     )
     return redirect("associations-staff:queue")
+
+
+@staff_required
+@require_POST
+def staff_accredit_minors(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    services.organisation_accredit_for_minors(organisation=organisation, by=request.user)
+    messages.success(
+        request,
+        _("%(name)s is now accredited for the care of minors.") % {"name": organisation.name},
+    )
+    return redirect("associations-staff:review", pk=pk)
+
+
+@staff_required
+@require_POST
+def staff_withdraw_minors(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    form = AccreditationWithdrawalForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.organisation_withdraw_minors_accreditation(
+        organisation=organisation, by=request.user, reason=reason
+    )
+    messages.success(
+        request,
+        _("%(name)s is no longer accredited for the care of minors.") % {"name": organisation.name},
+    )
+    return redirect("associations-staff:review", pk=pk)
