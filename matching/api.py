@@ -52,6 +52,17 @@ class ProposeSerializer(serializers.Serializer):
 
 
 _Reason = inline_serializer("MatchReason", {"reason": serializers.CharField(required=False)})
+
+
+class _AnswerSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(
+        choices=[Match.Side.RESIDENT, Match.Side.ASSOCIATION], required=False
+    )
+    consent = serializers.BooleanField(default=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+_Answer = _AnswerSerializer
 _Contact = inline_serializer(
     "MatchContact",
     {
@@ -100,17 +111,28 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )  # fmt: skip
         return self._respond(match, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=MatchSerializer)
+    @extend_schema(request=_Answer, responses=MatchSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(services.match_accept(match=self.get_object(), by=account(request)))
+        """Say yes. Staff answering for a side without an account give ``side`` and
+        ``consent: true`` (the person agreed, on the phone or at the counter)."""
+        data = _AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = services.match_accept(
+            match=self.get_object(), by=account(request),
+            side=data.validated_data.get("side"), consent=data.validated_data["consent"],
+        )  # fmt: skip
+        return self._respond(match)
 
-    @extend_schema(request=_Reason, responses=MatchSerializer)
+    @extend_schema(request=_Answer, responses=MatchSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str | None = None) -> Response:
+        data = _AnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         match = services.match_decline(
-            match=self.get_object(), by=account(request), reason=_reason(request)
-        )
+            match=self.get_object(), by=account(request), reason=_reason(request),
+            side=data.validated_data.get("side"),
+        )  # fmt: skip
         return self._respond(match)
 
     @extend_schema(request=_Reason, responses=MatchSerializer)

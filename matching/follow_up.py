@@ -1,6 +1,7 @@
 """Follow-up of housing matches: "how is it going?" after a week and a month, answered in
-one click from the e-mail; a difficult stay or a breakdown alerts city staff, who find
-new suggestions for the household on the need's workbench page."""
+one click from the e-mail. "It has ended" records the end of the stay; "It is difficult"
+records a breakdown: the household's need is open again at the top of the staff queue,
+with fresh suggestions that leave out this offer. Both alert city staff."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit
+from matching import services
 from matching.models import CheckIn, Match
 from notifications.services import notify
 
@@ -83,8 +85,15 @@ def check_in_answer(*, check: CheckIn, answer: str) -> CheckIn:
     audit(actor=None, action="matching.check_in.answered", target=check.match,
           detail={"side": check.side, "answer": answer})  # fmt: skip
     if answer != CheckIn.Answer.GOOD:
+        _end_the_stay(check)
         _alert_staff(check)
     return check
+
+
+def _end_the_stay(check: CheckIn) -> None:
+    services.match_end_after_check_in(
+        match=check.match, side=check.side, difficult=check.answer == CheckIn.Answer.DIFFICULT
+    )
 
 
 def _alert_staff(check: CheckIn) -> None:

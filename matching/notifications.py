@@ -19,6 +19,7 @@ _EVENTS = {
     "declined": _("A proposal was declined"),
     "cancelled": _("A proposal was cancelled by city staff"),
     "expired": _("A proposal expired without an answer"),
+    "completed": _("A match is recorded as ended"),
 }
 for _event, _label in _EVENTS.items():
     register(
@@ -38,6 +39,19 @@ CHECK_IN = register(
         channels=(Channel.EMAIL, Channel.IN_APP),
         audience=Audience.EVERYONE,
         example_context={**_EXAMPLE, "round": "week", "url": "/mises-en-relation/suivi/t/"},
+    )
+)
+ROOM_QUESTION = register(
+    NotificationType(
+        name="matching.room_question",
+        label=_("After a stay: is your room available again?"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context={
+            **_EXAMPLE,
+            "title": "Chambre",
+            "url": "/mises-en-relation/logement-libre/t/",
+        },
     )
 )
 STAFF_ALERT = register(
@@ -66,6 +80,6 @@ register_digest_section(
             Q(answer=CheckIn.Answer.DIFFICULT) | Q(answer=CheckIn.Answer.ENDED),
             answered_at__gte=timezone.now() - timedelta(days=7),
         ).count(),
-        url="/equipe/mises-en-relation/?suivi=alerte",
+        url="/equipe/mises-en-relation/",
     )
 )

@@ -9,7 +9,7 @@ bed at the same moment are served one after the other, and the second one is ref
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,13 +24,15 @@ from accounts.models import Membership, User
 from core.audit import audit
 from core.errors import DomainError
 from core.lifecycle import transition
-from matching import retrieval
+from core.vocabulary import HelpKind
+from matching import links, retrieval
 from matching.models import CheckIn, Match, MatchTransition
 from matching.retrieval import held
 from needs.models import Need
-from needs.services import need_record_matching
+from needs.services import need_fulfil_after_match, need_record_matching, need_reopen_after_match
 from notifications.services import notify
 from offers.models import Offer
+from offers.services import offer_close, offer_confirm_availability, offer_pause, offer_resume
 
 Status = Match.Status
 
@@ -166,29 +168,67 @@ def match_cancel(*, match: Match, by: User, reason: str = "") -> Match:
 # --- Both sides --------------------------------------------------------------------
 
 
-def side_of(user: Any, match: Match) -> str | None:
-    """Which side of the match ``user`` answers for: the one place for this rule."""
+def sides_of(user: Any, match: Match, *, on_behalf: bool = True) -> tuple[str, ...]:
+    """The sides of the match ``user`` answers for: the one place for this rule.
+
+    The owner of the offer answers for the resident side, a member of the need's
+    organisation for the association side. Staff answer for a side that has no account
+    (``on_behalf``): a person met at a counter (a need without organisation) and a caller
+    of the phone line (an offer without owner), both at once for such a pair."""
+    sides: list[str] = []
     if match.offer.owner_id is not None and match.offer.owner_id == getattr(user, "pk", None):
-        return Match.Side.RESIDENT
+        sides.append(Match.Side.RESIDENT)
     organisation = match.need.organisation
     # Membership, not "may manage needs": staff may enter a need for an association, but
     # they do not answer, or read contacts, in its name.
     if organisation is not None and roles.is_member_of(user, organisation):
+        sides.append(Match.Side.ASSOCIATION)
+    if on_behalf and roles.is_staff_member(user):
+        if organisation is None and Match.Side.ASSOCIATION not in sides:
+            sides.append(Match.Side.ASSOCIATION)
+        if match.offer.owner_id is None:
+            sides.append(Match.Side.RESIDENT)
+    return tuple(sides)
+
+
+def side_of(user: Any, match: Match) -> str | None:
+    """The side ``user`` answers for; for staff answering both sides of a pair without
+    accounts, the association side (``sides_of`` gives both)."""
+    sides = sides_of(user, match)
+    if Match.Side.ASSOCIATION in sides:
         return Match.Side.ASSOCIATION
-    if organisation is None and roles.is_staff_member(user):
-        return Match.Side.ASSOCIATION  # a person met at a counter: staff answer for them
-    if match.offer.owner_id is None and roles.is_staff_member(user):
-        return Match.Side.RESIDENT  # a caller of the phone line without an account
-    return None
+    return sides[0] if sides else None
+
+
+def on_behalf(match: Match, side: str) -> bool:
+    """Whether ``side`` has no account, so that staff answer for it (with consent)."""
+    if side == Match.Side.RESIDENT:
+        return match.offer.owner_id is None
+    return match.need.organisation_id is None
+
+
+def _answering_side(match: Match, by: User, side: str | None) -> str:
+    sides = sides_of(by, match)
+    if not sides or (side is not None and side not in sides):
+        raise PermissionError("Only the two sides of a match answer it.")
+    if side is not None:
+        return side
+    waiting = [s for s in sides if not match.accepted_by(s)]
+    if len(sides) > 1 and len(waiting) != 1:
+        raise DomainError(_("Say which side you answer for."), code="which_side")
+    return waiting[0] if len(sides) > 1 else sides[0]
 
 
 @transaction.atomic
-def match_accept(*, match: Match, by: User) -> Match:
-    """One side says yes; when both have, the match is confirmed and contacts revealed."""
+def match_accept(
+    *, match: Match, by: User, side: str | None = None, consent: bool = False
+) -> Match:
+    """One side says yes; when both have, the match is confirmed and contacts revealed.
+
+    Staff answering for a side without an account (``side``, when they answer for both)
+    must record that the person agreed, on the phone or at the counter (``consent``)."""
     match = _lock(match)
-    side = side_of(by, match)
-    if side is None:
-        raise PermissionError("Only the two sides of a match answer it.")
+    side = _answering_side(match, by, side)
     now = timezone.now()
     if match.accepted_by(side) or match.status not in Match.AWAITING_ANSWER:
         raise DomainError(_("This proposal is not waiting for your answer."), code="answered")
@@ -202,27 +242,37 @@ def match_accept(*, match: Match, by: User) -> Match:
             _("The offer or the need was withdrawn meanwhile: this proposal no longer stands."),
             code="withdrawn",
         )
+    behalf = on_behalf(match, side)
+    if behalf and not consent:
+        raise DomainError(
+            _(
+                "Record that the person agreed to this proposal, and to share their contact "
+                "with the other side, before answering for them."
+            ),
+            code="no_consent",
+        )
     stamp: dict[str, Any]
     if side == Match.Side.RESIDENT:
         target, stamp = Status.ACCEPTED_BY_RESIDENT, {"resident_accepted_at": now}
     else:
         target, stamp = Status.ACCEPTED_BY_ASSOCIATION, {"association_accepted_at": now}
+    if behalf:
+        stamp[f"{side}_consent_at"] = now
     if match.status != Status.PROPOSED:  # the other side said yes already
         target = Status.CONFIRMED
         stamp["confirmed_at"] = now
-    _move(match, target, by=by, **stamp)
-    audit(actor=by, action="matching.match.accepted", target=match, detail={"side": side})
+    _move(match, target, by=by, note="on behalf, consent recorded" if behalf else "", **stamp)
+    audit(actor=by, action="matching.match.accepted_on_behalf" if behalf else
+          "matching.match.accepted", target=match, detail={"side": side})  # fmt: skip
     if target == Status.CONFIRMED:
         _on_confirmed(match, by=by)
     return match
 
 
 @transaction.atomic
-def match_decline(*, match: Match, by: User, reason: str = "") -> Match:
+def match_decline(*, match: Match, by: User, reason: str = "", side: str | None = None) -> Match:
     match = _lock(match)
-    side = side_of(by, match)
-    if side is None:
-        raise PermissionError("Only the two sides of a match answer it.")
+    side = _answering_side(match, by, side)
     if match.status not in Match.AWAITING_ANSWER:
         raise DomainError(_("This proposal is not waiting for your answer."), code="answered")
     _move(
@@ -234,13 +284,185 @@ def match_decline(*, match: Match, by: User, reason: str = "") -> Match:
 
 
 @transaction.atomic
-def match_complete(*, match: Match, by: User) -> Match:
+def match_complete(
+    *,
+    match: Match,
+    by: User,
+    ended_on: date | None = None,
+    outcome: str = "",
+    still_needed: bool | None = None,
+) -> Match:
+    """The stay or the help is over: either side or staff record it, with the day it
+    ended and, if they wish, how it went. What the match held is freed (a room waits for
+    its host to say it is free again), and the need moves on: fulfilled, or open again at
+    the top of the staff queue when the household still needs help (``still_needed``;
+    by default when the stay broke down or ended early)."""
     match = _lock(match)
-    if side_of(by, match) is None and not roles.is_staff_member(by):
+    side = side_of(by, match)
+    if side is None and not roles.is_staff_member(by):
         raise PermissionError("Only the two sides or staff complete a match.")
-    _move(match, Status.COMPLETED, by=by, completed_at=timezone.now())
-    audit(actor=by, action="matching.match.completed", target=match)
+    return _complete(
+        match, by=by, side=side or Match.Side.STAFF, ended_on=ended_on, outcome=outcome,
+        still_needed=still_needed,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def match_end_after_check_in(*, match: Match, side: str, difficult: bool) -> Match:
+    """A check-in answer from one side ends the stay, if it is still running (the other
+    side may have said so first): "It has ended" as a stay over; "It is difficult" as a
+    breakdown, so that the household is placed again first, away from this offer."""
+    match = _lock(match)
+    if match.status != Status.CONFIRMED:
+        return match
+    return _complete(
+        match,
+        by=None,
+        side=side,
+        ended_on=None,
+        outcome=Match.Outcome.BROKE_DOWN if difficult else "",
+        still_needed=True if difficult else None,
+        reason=Need.Attention.DIFFICULT if difficult else "",
+    )
+
+
+def _complete(
+    match: Match,
+    *,
+    by: User | None,
+    side: str,
+    ended_on: date | None,
+    outcome: str,
+    still_needed: bool | None,
+    reason: str = "",
+) -> Match:
+    """``match`` is locked (``_lock``)."""
+    if match.status != Status.CONFIRMED:
+        raise DomainError(_("Only a confirmed match can be recorded as ended."), code="not_live")
+    today = timezone.localdate()
+    ended_on = ended_on or today
+    if ended_on > today:
+        raise DomainError(_("The end date cannot be in the future."), code="future_end")
+    if match.confirmed_at and ended_on < timezone.localdate(match.confirmed_at):
+        raise DomainError(_("The end date comes before the match was confirmed."), code="dates")
+    if outcome and outcome not in Match.Outcome.values:
+        raise DomainError(_("Choose how it went from the list."), code="outcome")
+    _move(
+        match,
+        Status.COMPLETED,
+        by=by,
+        note=reason or outcome,
+        completed_at=timezone.now(),
+        ended_on=ended_on,
+        outcome=outcome,
+        ended_by=side,
+    )
+    audit(actor=by, action="matching.match.completed", target=match,
+          detail={"side": side, "outcome": outcome})  # fmt: skip
+    if still_needed is None:
+        still_needed = outcome in (Match.Outcome.ENDED_EARLY, Match.Outcome.BROKE_DOWN)
+    _need_after_end(match, by=by, still_needed=still_needed, reason=reason)
+    _offer_after_end(match)
+    _tell_both(match, "completed")
     return match
+
+
+# Why a need goes back to the top of the staff queue, from how its match ended.
+_ATTENTION: dict[str, str] = {
+    Match.Outcome.BROKE_DOWN: Need.Attention.BROKE_DOWN,
+    Match.Outcome.ENDED_EARLY: Need.Attention.ENDED_EARLY,
+}
+
+
+def _need_after_end(match: Match, *, by: User | None, still_needed: bool, reason: str) -> None:
+    need = Need.objects.get(pk=match.need_id)
+    if need.status not in (*Need.ACTIVE, Need.Status.MATCHED):
+        return  # closed or cancelled meanwhile: nothing more to plan
+    if need.kind == HelpKind.DONATION:
+        # Goods handed over stay given: the need is fulfilled once all of it was received.
+        if _units_given(need) >= retrieval.need_units(need):
+            need_fulfil_after_match(need=need, by=by, note=f"match {match.pk} completed")
+        return
+    confirmed = _confirmed_units(need)
+    if still_needed:
+        need_reopen_after_match(
+            need=need,
+            to=Need.Status.PARTLY_MATCHED if confirmed else Need.Status.OPEN,
+            reason=reason or _ATTENTION.get(match.outcome, str(Need.Attention.STILL_NEEDED)),
+            by=by,
+            note=f"match {match.pk} ended",
+        )
+    elif not Match.objects.filter(need=need, status__in=Match.HOLDING).exists():
+        need_fulfil_after_match(need=need, by=by, note=f"match {match.pk} completed")
+    else:
+        _record_need_progress(need, by=by)
+
+
+def _units_given(need: Need) -> int:
+    completed = Match.objects.filter(need=need, status=Status.COMPLETED)
+    return completed.aggregate(total=Sum("units"))["total"] or 0
+
+
+def _offer_after_end(match: Match) -> None:
+    """A room whose stay is over is paused until its host says it is free again (one
+    click from a message, or staff for a host without an account); a volunteer's time
+    is free at once; goods given are gone. An offer still hosting someone else, or with
+    proposals pending, stays as it is."""
+    offer = Offer.objects.get(pk=match.offer_id)
+    if offer.kind != HelpKind.HOUSING or offer.status not in (
+        Offer.Status.PUBLISHED,
+        Offer.Status.PAUSED,
+    ):
+        return
+    if offer.status == Offer.Status.PUBLISHED and not Match.objects.holding().filter(offer=offer):
+        offer_pause(offer=offer, by=None)
+    if offer.owner is not None:
+        notify(
+            type="matching.room_question",
+            key=f"matching.room_question:{match.pk}",
+            recipient=offer.owner,
+            context={
+                "match_id": match.pk,
+                "kind": offer.kind,
+                "title": offer.title,
+                "url": reverse("matching:room", args=[links.room_token(match)]),
+            },
+        )
+
+
+ROOM_ANSWERS = ("available", "paused", "closed")
+
+
+@transaction.atomic
+def match_room_answer(*, match: Match, by: User | None, answer: str) -> Offer:
+    """The host says, after a stay, whether the room is available again: published
+    again, kept paused, or closed. ``by`` is the host (a signed link) or staff relaying a
+    host without an account."""
+    if answer not in ROOM_ANSWERS:
+        raise ValueError(answer)
+    offer = Offer.objects.select_for_update().get(pk=match.offer_id)
+    host = offer.owner
+    if by is not None and by != host and not roles.is_staff_member(by):
+        raise PermissionError("Only the host or staff say whether the room is free again.")
+    if match.status != Status.COMPLETED or offer.status not in (
+        Offer.Status.PUBLISHED,
+        Offer.Status.PAUSED,
+    ):
+        raise DomainError(_("This offer can no longer be changed from here."), code="room_done")
+    actor = by or host
+    if actor is None:
+        raise PermissionError("Someone must answer for the host.")
+    if answer == "available":
+        if offer.status == Offer.Status.PAUSED:
+            offer = offer_resume(offer=offer, by=actor)
+        else:
+            offer = offer_confirm_availability(offer=offer, by=actor)
+    elif answer == "closed":
+        offer = offer_close(offer=offer, by=actor)
+    if by is not None and by != host:
+        audit(actor=by, action="matching.room.answered_for_host", target=match,
+              detail={"answer": answer})  # fmt: skip
+    return offer
 
 
 def match_contact(*, match: Match, by: User) -> dict[str, str]:
@@ -275,13 +497,14 @@ def match_contact(*, match: Match, by: User) -> dict[str, str]:
 # --- Consequences ------------------------------------------------------------------
 
 
+def _confirmed_units(need: Need) -> int:
+    """What confirmed matches give the need: live ones, and goods already handed over."""
+    confirmed = Match.objects.holding().filter(need=need, status__in=Match.CONTACT_VISIBLE)
+    return confirmed.aggregate(total=Sum("units"))["total"] or 0
+
+
 def _record_need_progress(need: Need, *, by: User | None) -> None:
-    confirmed = (
-        Match.objects.filter(need=need, status__in=Match.CONTACT_VISIBLE).aggregate(
-            total=Sum("units")
-        )["total"]
-        or 0
-    )
+    confirmed = _confirmed_units(need)
     wanted = retrieval.need_units(need)
     target = (
         Need.Status.MATCHED

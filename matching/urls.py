@@ -7,8 +7,10 @@ app_name = "matching"
 urlpatterns = [
     path("", views.mine, name="mine"),
     path("<int:pk>/", views.proposal, name="proposal"),
+    path("<int:pk>/terminer/", views.complete, name="complete"),
     path("<int:pk>/<str:decision>/", views.answer, name="answer"),
     path("suivi/<str:token>/", views.check_in, name="check-in"),
+    path("logement-libre/<str:token>/", views.room, name="room"),
 ]
 
 staff_urlpatterns = (
@@ -25,6 +27,13 @@ staff_urlpatterns = (
         path("mises-en-relation/offre/<int:pk>/", staff_views.offer, name="offer"),
         path("mises-en-relation/<int:pk>/", staff_views.match, name="match"),
         path("mises-en-relation/<int:pk>/annuler/", staff_views.cancel, name="cancel"),
+        path("mises-en-relation/<int:pk>/terminer/", staff_views.complete, name="complete"),
+        path(
+            "mises-en-relation/<int:pk>/repondre/<str:decision>/",
+            staff_views.answer_for,
+            name="answer-for",
+        ),
+        path("mises-en-relation/<int:pk>/logement/", staff_views.room_answer, name="room"),
     ],
     "matching-staff",
 )

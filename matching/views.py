@@ -7,15 +7,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
 from core.http import AuthenticatedRequest
-from matching import follow_up, services
+from matching import follow_up, links, services
 from matching.access import matches_of, side_match_or_404
-from matching.forms import DeclineForm
+from matching.forms import CompleteForm, DeclineForm, RoomAnswerForm
 from matching.models import CheckIn, Match
+from offers.models import Offer
 
 
 @login_required
@@ -31,7 +33,10 @@ def mine(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def proposal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    if roles.is_staff_member(request.user) and services.side_of(request.user, _peek(pk)) is None:
+    if roles.is_staff_member(request.user) and not services.sides_of(
+        request.user, _peek(pk), on_behalf=False
+    ):
+        # Staff answer for people without an account from the match's staff page.
         return redirect("matching-staff:match", pk=pk)
     match, side = side_match_or_404(request.user, pk)
     contact = None
@@ -43,8 +48,87 @@ def proposal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "contact": contact,
         "can_answer": match.awaiting_answer and not match.accepted_by(side),
         "decline_form": DeclineForm(),
+        "complete_form": _complete_form(match, side),
+        "room_link": _room_link(match, side),
+        "show_reference": _shows_reference(request, match, side),
     }
     return render(request, "matching/proposal.html", context)
+
+
+def _shows_reference(request: AuthenticatedRequest, match: Match, side: str) -> bool:
+    """The association's own reference for the household: to the association only."""
+    return side == Match.Side.ASSOCIATION and roles.can_see_internal_reference(
+        request.user, match.need.organisation
+    )
+
+
+def _complete_form(match: Match, side: str, data: object = None) -> CompleteForm | None:
+    if match.status != Match.Status.CONFIRMED:
+        return None
+    ask = side != Match.Side.RESIDENT and match.offer.kind != "donation"
+    return CompleteForm(data, ask_still_needed=ask)
+
+
+def _room_link(match: Match, side: str) -> str | None:
+    """The host's "is your room available again?" while their offer waits for it."""
+    if side != Match.Side.RESIDENT or match.status != Match.Status.COMPLETED:
+        return None
+    if match.offer.kind != "housing" or match.offer.status != Offer.Status.PAUSED:
+        return None
+    return reverse("matching:room", args=[links.room_token(match)])
+
+
+@login_required
+@require_POST
+def complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Either side records that the stay or the help is over."""
+    match, side = side_match_or_404(request.user, pk)
+    form = _complete_form(match, side, request.POST)
+    if form is None:
+        messages.error(request, _("Only a confirmed match can be recorded as ended."))
+        return redirect("matching:proposal", pk=pk)
+    if not form.is_valid():
+        return _proposal_with(request, match, side, complete_form=form)
+    match = services.match_complete(
+        match=match, by=request.user, ended_on=form.cleaned_data["ended_on"],
+        outcome=form.cleaned_data["outcome"], still_needed=form.still_needed_value(),
+    )  # fmt: skip
+    messages.success(request, _("Thank you: the end of this match is recorded."))
+    match.offer.refresh_from_db(fields=["status"])
+    room = _room_link(match, side)
+    return redirect(room) if room else redirect("matching:proposal", pk=pk)
+
+
+def _proposal_with(
+    request: AuthenticatedRequest, match: Match, side: str, **forms: object
+) -> HttpResponse:
+    context = {
+        "match": match,
+        "side": side,
+        "contact": services.match_contact(match=match, by=request.user),
+        "can_answer": False,
+        "decline_form": DeclineForm(),
+        "complete_form": _complete_form(match, side),
+        "room_link": None,
+        "show_reference": _shows_reference(request, match, side),
+        **forms,
+    }
+    return render(request, "matching/proposal.html", context, status=400)
+
+
+def room(request: HttpRequest, token: str) -> HttpResponse:
+    """The host's link after a stay: is the room available again? A GET only asks."""
+    match = links.read_room_token(token)
+    if match is None or match.offer.owner is None:
+        return render(request, "matching/link_invalid.html", status=410)
+    offer = match.offer
+    answerable = offer.status in (Offer.Status.PAUSED, Offer.Status.PUBLISHED)
+    form = RoomAnswerForm(request.POST or None)
+    if request.method == "POST" and answerable and form.is_valid():
+        answer = form.cleaned_data["answer"]
+        offer = services.match_room_answer(match=match, by=offer.owner, answer=answer)
+        return render(request, "matching/room_done.html", {"offer": offer, "answer": answer})
+    return render(request, "matching/room.html", {"offer": offer, "answerable": answerable})
 
 
 def _peek(pk: int) -> Match:

@@ -22,3 +22,11 @@ register_digest_section(
         url="/equipe/besoins/?flagged=1",
     )
 )
+register_digest_section(
+    DigestSection(
+        key="needs.to_place_again",
+        label=_("Households to place again after a stay ended"),
+        count=lambda: Need.objects.active().filter(attention_since__isnull=False).count(),
+        url="/equipe/mises-en-relation/",
+    )
+)

@@ -19,6 +19,7 @@ urlpatterns = [
 staff_urlpatterns = (
     [
         path("associations/", views.staff_queue, name="queue"),
+        path("associations/verifiees/", views.staff_verified, name="verified"),
         path("associations/<int:pk>/", views.staff_review, name="review"),
         path("associations/<int:pk>/verifier/", views.staff_verify, name="verify"),
         path("associations/<int:pk>/refuser/", views.staff_refuse, name="refuse"),

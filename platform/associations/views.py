@@ -174,9 +174,16 @@ def staff_queue(request: AuthenticatedRequest) -> HttpResponse:
         "refused": Organisation.objects.filter(
             verified_at__isnull=True, refused_at__isnull=False
         ).order_by("-refused_at")[:20],
-        "verified": Organisation.objects.verified().order_by("name")[:200],
     }
     return render(request, "associations/staff/queue.html", context)
+
+
+@staff_required
+@require_GET
+def staff_verified(request: AuthenticatedRequest) -> HttpResponse:
+    """Verified organisations, to reach one (its accreditation for minors, its needs)."""
+    verified = Organisation.objects.verified().select_related("minors_accredited_by")
+    return render(request, "associations/staff/verified.html", {"verified": verified})
 
 
 @staff_required

@@ -105,6 +105,13 @@ def test_the_accreditation_is_audited_with_its_date_and_who_recorded_it(
     assert ended.detail["accredited_since"]
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_the_list_of_verified_organisations_is_for_staff(world: dict[str, Any], role: str) -> None:
+    response = as_(world, role).get("/equipe/associations/verifiees/")
+    expected = {"visitor": 302, "staff": 200, "coordinator": 200}.get(role, FORBIDDEN)
+    assert response.status_code == expected
+
+
 def test_an_unverified_organisation_cannot_be_accredited(world: dict[str, Any]) -> None:
     pending = OrganisationFactory(unverified=True)
     with pytest.raises(DomainError):
@@ -117,8 +124,8 @@ def test_staff_see_the_accreditation_on_the_organisation_page(world: dict[str, A
     assert "Not accredited." in as_(world, "staff").get(review).content.decode()
     accredit(world)
     assert "Accredited on" in as_(world, "staff").get(review).content.decode()
-    listing = as_(world, "staff").get("/equipe/associations/").content.decode()
-    assert "accredited for the care of minors" in listing
+    listing = as_(world, "staff").get("/equipe/associations/verifiees/").content.decode()
+    assert "accredited for the care of minors on" in listing
 
 
 # --- Posting a need for a minor --------------------------------------------------------
