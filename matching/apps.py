@@ -12,7 +12,14 @@ class MatchingConfig(AppConfig):
 
         from core.models import Category, Sector
         from matching import notifications  # noqa: F401
+        from matching.receivers import on_need_withdrawn, on_offer_withdrawn
         from matching.retrieval import clear_caches
+        from needs.signals import need_withdrawn
+        from offers.signals import offer_withdrawn
+
+        # A withdrawn offer or need frees what its proposals hold at once.
+        offer_withdrawn.connect(on_offer_withdrawn, dispatch_uid="matching-offer-withdrawn")
+        need_withdrawn.connect(on_need_withdrawn, dispatch_uid="matching-need-withdrawn")
 
         # Distances and category trees are cached per process: drop them when they change.
         for model in (Sector, Category):

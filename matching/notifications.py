@@ -20,6 +20,7 @@ _EVENTS = {
     "cancelled": _("A proposal was cancelled by city staff"),
     "expired": _("A proposal expired without an answer"),
     "completed": _("A match is recorded as ended"),
+    "withdrawn": _("A proposal no longer stands"),
 }
 for _event, _label in _EVENTS.items():
     register(

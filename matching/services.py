@@ -558,6 +558,71 @@ def _tell_both(match: Match, event: str) -> None:
         )
 
 
+# --- Withdrawals (receivers of the offers' and needs' signals) -----------------------
+
+
+def matches_withdraw(
+    *, offer: Offer | None = None, need: Need | None = None, by: User | None, reason: str
+) -> int:
+    """The offer or the need left what can be proposed (closed, paused, cancelled...):
+    its proposals waiting for an answer are cancelled at once, which frees their units,
+    and the other side is told in neutral words; its suggestions go. A confirmed match is
+    a stay or a help in progress: it is never ended silently; when the offer or the need
+    is closed for good, staff are alerted to check on it.
+
+    Runs inside the offer's or the need's own transaction, which holds that row's lock:
+    only the matches' rows are locked here, so the offer → need → match order of the other
+    writes is never reversed (freeing units needs no other lock)."""
+    assert (offer is None) != (need is None)
+    about = "offer" if offer is not None else "need"
+    mine = (
+        Match.objects.filter(offer=offer) if offer is not None else Match.objects.filter(need=need)
+    )
+    mine.filter(status=Status.SUGGESTED).delete()
+    waiting = (
+        mine.filter(status__in=Match.AWAITING_ANSWER)
+        .select_for_update(of=("self",))
+        .select_related("offer__owner", "need__organisation")
+    )
+    cancelled = 0
+    for match in waiting:
+        _move(match, Status.CANCELLED, by=by, note=f"withdrawn: {reason}")
+        detail = {"reason": reason, "of": about}
+        audit(actor=by, action="matching.match.withdrawn", target=match, detail=detail)
+        _tell_other_side(match, withdrawn=about)
+        cancelled += 1
+    if reason in ("closed", "withdrawn", "cancelled"):
+        for match in mine.filter(status=Status.CONFIRMED).select_related("need"):
+            _alert_staff_of_live_stay(match, about=about)
+    return cancelled
+
+
+def _tell_other_side(match: Match, *, withdrawn: str) -> None:
+    """Only the side that did not withdraw hears of it, without blame."""
+    people = _association_people(match) if withdrawn == "offer" else [match.offer.owner]
+    context = {"match_id": match.pk, "kind": match.offer.kind, "about": withdrawn,
+               "url": reverse("matching:proposal", args=[match.pk])}  # fmt: skip
+    for person in people:
+        if person is not None:
+            notify(type="matching.withdrawn", key=f"matching.withdrawn:{match.pk}:{person.pk}",
+                   recipient=person, context=context)  # fmt: skip
+
+
+def _alert_staff_of_live_stay(match: Match, *, about: str) -> None:
+    staff = User.objects.filter(role__in=[User.Role.STAFF, User.Role.COORDINATOR], is_active=True)
+    for person in staff:
+        notify(
+            type="matching.staff_alert",
+            key=f"matching.staff_alert:{about}_closed:{match.pk}:{person.pk}",
+            recipient=person,
+            context={
+                "match_id": match.pk,
+                "answer": f"{about}_closed",
+                "url": reverse("matching-staff:match", args=[match.pk]),
+            },
+        )
+
+
 # --- Periodic ----------------------------------------------------------------------
 
 

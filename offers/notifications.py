@@ -44,6 +44,15 @@ AVAILABILITY_REMINDER = register(
         example_context={**_EXAMPLE, "url": "/offres/disponibilite/token/", "days": 14},
     )
 )
+OFFER_WITHDRAWN = register(
+    NotificationType(
+        name="offers.offer_withdrawn",
+        label=_("The city team took your offer back for review"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context=_EXAMPLE,
+    )
+)
 OFFER_EXPIRED = register(
     NotificationType(
         name="offers.offer_expired",

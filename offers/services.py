@@ -254,6 +254,26 @@ def offer_request_information(*, offer: Offer, by: User, question: str) -> Offer
     return offer
 
 
+@transaction.atomic
+def offer_withdraw(*, offer: Offer, by: User, reason: str) -> Offer:
+    """Staff take a published or paused offer out of matching (a doubt about the host, a
+    complaint): it goes back to review with the reason its owner reads, and its
+    proposals waiting for an answer are cancelled at once."""
+    if not roles.is_staff_member(by):
+        raise PermissionError("Only city staff withdraw an offer.")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Write the reason: the resident will read it."), code="no_reason")
+    offer = _locked_in(offer, Status.PUBLISHED, Status.PAUSED)
+    now = timezone.now()
+    _move(offer, Status.PENDING, by=by, note=reason, moderation_message=reason,
+          submitted_at=now)  # fmt: skip
+    audit(actor=by, action="offers.offer.withdrawn", target=offer)
+    _tell_owner(offer, "offers.offer_withdrawn", f"withdrawn:{now.timestamp()}")
+    _withdrawn(offer, by=by, reason="withdrawn")
+    return offer
+
+
 def offer_contact_reveal(*, offer: Offer, by: User) -> dict[str, str]:
     """The exact address and the owner's contact, for staff only, each look audited."""
     if not roles.is_staff_member(by):

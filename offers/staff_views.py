@@ -23,6 +23,7 @@ from offers.forms import (
     QuestionForm,
     RejectForm,
     StaffOfferFilterForm,
+    WithdrawForm,
     offer_form_class,
 )
 from offers.models import HousingCheck, Offer
@@ -61,6 +62,7 @@ def _review_context(offer: Offer, **extra: Any) -> dict[str, Any]:
         "check_form": HousingCheckForm(),
         "reject_form": RejectForm(),
         "question_form": QuestionForm(),
+        "withdraw_form": WithdrawForm(),
         "history": offer.transitions.select_related("by").order_by("-at", "-id")[:20],
         "duplicates": selectors.possible_duplicates(
             phone=offer.contact_phone,
@@ -98,7 +100,12 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
         services.offer_approve(offer=offer, by=request.user)
         messages.success(request, _("The offer is published and its owner told."))
         return redirect("offers-staff:queue")
-    forms_by_decision = {"reject": RejectForm, "ask": QuestionForm, "check": HousingCheckForm}
+    forms_by_decision = {
+        "reject": RejectForm,
+        "ask": QuestionForm,
+        "check": HousingCheckForm,
+        "withdraw": WithdrawForm,
+    }
     if decision not in forms_by_decision:
         raise Http404
     form = forms_by_decision[decision](request.POST)
@@ -109,6 +116,12 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
         services.offer_reject(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("The offer is refused and its owner told why."))
         return redirect("offers-staff:queue")
+    if decision == "withdraw":
+        services.offer_withdraw(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(
+            request, _("The offer is back in review; its pending proposals are cancelled.")
+        )
+        return redirect("offers-staff:detail", pk=offer.pk)
     if decision == "ask":
         services.offer_request_information(
             offer=offer, by=request.user, question=form.cleaned_data["question"]
@@ -121,7 +134,8 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
 
 
 def _form_name(decision: str) -> str:
-    return {"reject": "reject_form", "ask": "question_form", "check": "check_form"}[decision]
+    return {"reject": "reject_form", "ask": "question_form", "check": "check_form",
+            "withdraw": "withdraw_form"}[decision]  # fmt: skip
 
 
 @staff_required
