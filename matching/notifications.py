@@ -33,6 +33,15 @@ for _event, _label in _EVENTS.items():
         )
     )
 
+REMINDER = register(
+    NotificationType(
+        name="matching.reminder",
+        label=_("A proposal still waits for your answer"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.EVERYONE,
+        example_context={**_EXAMPLE, "due": "2026-03-01T09:00:00+01:00"},
+    )
+)
 CHECK_IN = register(
     NotificationType(
         name="matching.check_in",

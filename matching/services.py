@@ -69,8 +69,13 @@ def need_remaining(need: Need) -> int:
     return max(retrieval.need_units(need) - held(need=need), 0)
 
 
-def _answer_due() -> Any:
-    return timezone.now() + timedelta(days=settings.ENTRAIDE_MATCH_ANSWER_DAYS)
+def answer_time(urgency: str) -> timedelta:
+    """How long both sides have to answer a proposal for a need of this urgency."""
+    if urgency == Need.Urgency.CRITICAL:
+        return timedelta(hours=settings.ENTRAIDE_MATCH_ANSWER_HOURS_CRITICAL)
+    if urgency == Need.Urgency.HIGH:
+        return timedelta(days=settings.ENTRAIDE_MATCH_ANSWER_DAYS_HIGH)
+    return timedelta(days=settings.ENTRAIDE_MATCH_ANSWER_DAYS)
 
 
 # --- Staff -------------------------------------------------------------------------
@@ -142,7 +147,7 @@ def match_propose(
         by=by,
         proposed_by=by,
         proposed_at=timezone.now(),
-        answer_due=_answer_due(),
+        answer_due=timezone.now() + answer_time(need.urgency),
         units=units,
     )
     audit(actor=by, action="matching.match.proposed", target=match, detail={"units": units})
@@ -624,6 +629,54 @@ def _alert_staff_of_live_stay(match: Match, *, about: str) -> None:
 
 
 # --- Periodic ----------------------------------------------------------------------
+
+
+def matches_remind_halfway(*, now: Any = None) -> int:
+    """Halfway to its deadline, a proposal still waiting reminds the side(s) that have not
+    answered, once. Sides without an account are on the staff's list instead."""
+    now = now or timezone.now()
+    waiting = Match.objects.filter(
+        status__in=Match.AWAITING_ANSWER,
+        reminded_at__isnull=True,
+        answer_due__gt=now,
+        proposed_at__isnull=False,
+    ).select_related("offer__owner", "need__organisation")
+    reminded = 0
+    for match in waiting.iterator():
+        assert match.proposed_at is not None and match.answer_due is not None
+        if now < match.proposed_at + (match.answer_due - match.proposed_at) / 2:
+            continue
+        with transaction.atomic():
+            claimed = Match.objects.filter(pk=match.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if claimed:
+                _remind(match)
+                reminded += 1
+    return reminded
+
+
+def _remind(match: Match) -> None:
+    people: list[User | None] = []
+    if not match.accepted_by(Match.Side.RESIDENT):
+        people.append(match.offer.owner)
+    if not match.accepted_by(Match.Side.ASSOCIATION):
+        people.extend(_association_people(match))
+    assert match.answer_due is not None
+    context = {
+        "match_id": match.pk,
+        "kind": match.offer.kind,
+        "url": reverse("matching:proposal", args=[match.pk]),
+        "due": match.answer_due.isoformat(),
+    }
+    for person in people:
+        if person is not None:
+            notify(
+                type="matching.reminder",
+                key=f"matching.reminder:{match.pk}:{person.pk}",
+                recipient=person,
+                context=context,
+            )
 
 
 def matches_expire_unanswered(*, now: Any = None) -> int:

@@ -273,7 +273,13 @@ if _unknown_steps:
 
 # --- Matching ----------------------------------------------------------------------
 
-# A proposal not answered by both sides after this many days expires and frees its units.
+# A proposal not answered by both sides in time expires and frees its units. The time
+# follows the need's urgency (DESIGN.md §11): critical 48 hours, high 4 days, normal 7
+# days; the side that has not answered is reminded halfway.
+ENTRAIDE_MATCH_ANSWER_HOURS_CRITICAL = env.integer(
+    "ENTRAIDE_MATCH_ANSWER_HOURS_CRITICAL", 48, minimum=1
+)
+ENTRAIDE_MATCH_ANSWER_DAYS_HIGH = env.integer("ENTRAIDE_MATCH_ANSWER_DAYS_HIGH", 4, minimum=1)
 ENTRAIDE_MATCH_ANSWER_DAYS = env.integer("ENTRAIDE_MATCH_ANSWER_DAYS", 7, minimum=1)
 # How many suggestions the workbench shows, and how many candidates per need a batch run
 # gives the solver (more is slower and rarely better; the bench measures the recall).
