@@ -643,7 +643,8 @@ def matches_remind_halfway(*, now: Any = None) -> int:
     ).select_related("offer__owner", "need__organisation")
     reminded = 0
     for match in waiting.iterator():
-        assert match.proposed_at is not None and match.answer_due is not None
+        assert match.proposed_at is not None
+        assert match.answer_due is not None
         if now < match.proposed_at + (match.answer_due - match.proposed_at) / 2:
             continue
         with transaction.atomic():

@@ -33,7 +33,8 @@ def test_the_time_to_answer_follows_the_urgency(
     urgency: str, hours: int, organisation: Organisation, room: Offer, staff: User
 ) -> None:
     match = propose(organisation, room, staff, urgency)
-    assert match.proposed_at is not None and match.answer_due is not None
+    assert match.proposed_at is not None
+    assert match.answer_due is not None
     assert match.answer_due - match.proposed_at == pytest.approx(
         timedelta(hours=hours), abs=timedelta(seconds=5)
     )
