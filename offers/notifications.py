@@ -1,5 +1,6 @@
 """The messages the offers app sends, and its line in the staff digest."""
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from notifications.digest import DigestSection, register_digest_section
@@ -72,6 +73,18 @@ TAKEOVER_INVITATION = register(
     )
 )
 
+register_digest_section(
+    DigestSection(
+        key="offers.call_back",
+        label=_("Offers taken by phone to confirm by calling back"),
+        count=lambda: (
+            Offer.objects.published()
+            .filter(owner__isnull=True, reminder_sent_at__gt=F("last_confirmed_at"))
+            .count()
+        ),
+        url="/equipe/offres/a-rappeler/",
+    )
+)
 register_digest_section(
     DigestSection(
         key="offers.pending",

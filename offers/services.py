@@ -363,17 +363,43 @@ def offer_take_over(*, offer: Offer, user: User) -> Offer:
     return offer
 
 
+CALL_BACK_ANSWERS = ("available", "pause", "close")
+
+
+@transaction.atomic
+def offer_answer_by_phone(*, offer: Offer, by: User, answer: str) -> Offer:
+    """Staff called back the person who gave an offer by phone, and record their answer to
+    "is it still available?": confirmed (its clock starts again), paused or closed."""
+    if not roles.is_staff_member(by):
+        raise PermissionError("Only city staff record an answer given on the phone.")
+    if answer not in CALL_BACK_ANSWERS:
+        raise ValueError(answer)
+    if answer == "available":
+        offer = offer_confirm_availability(offer=offer, by=by)
+    elif answer == "pause":
+        offer = _locked_in(offer, Status.PUBLISHED)
+        offer = offer_pause(offer=offer, by=by)
+    else:
+        offer = offer_close(offer=offer, by=by)
+    audit(actor=by, action="offers.offer.availability_answered_by_phone", target=offer,
+          detail={"answer": answer})  # fmt: skip
+    return offer
+
+
 # --- Periodic ----------------------------------------------------------------------
 
 
 def offers_send_availability_reminders(*, now: Any = None) -> int:
-    """Ask the owner of every offer published for 30 days without a confirmation."""
+    """Ask the owner of every offer published for 30 days without a confirmation. An
+    offer taken by phone joins the same cycle: it goes on the staff's call-back list
+    (``selectors.call_back_list``), its caller gets the link if they gave an e-mail, and it
+    expires like the others if nobody confirms it."""
     now = now or timezone.now()
     due = now - timedelta(days=settings.ENTRAIDE_OFFER_CONFIRM_EVERY_DAYS)
     sent = 0
     candidates = (
         Offer.objects.published()
-        .filter(owner__isnull=False, last_confirmed_at__lte=due)
+        .filter(last_confirmed_at__lte=due)
         .exclude(reminder_sent_at__gt=F("last_confirmed_at"))
     )
     for offer_id in candidates.values_list("pk", flat=True).iterator():
@@ -393,10 +419,14 @@ def _remind(offer_id: int, now: Any) -> int:
     offer.reminder_sent_at = now
     offer.save(update_fields=["reminder_sent_at"])
     assert offer.last_confirmed_at is not None
+    if offer.owner is None and not offer.caller_email:
+        return 1  # on the call-back list only
     notify(
         type="offers.availability_reminder",
         key=f"offers.availability_reminder:{offer.pk}:{offer.last_confirmed_at.timestamp()}",
         recipient=offer.owner,
+        address="" if offer.owner else offer.caller_email,
+        language=None if offer.owner else offer.language,
         context={
             "offer_id": offer.pk,
             "title": offer.title,

@@ -36,6 +36,25 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_GET
+def call_back(request: HttpRequest) -> HttpResponse:
+    """Offers taken by phone to confirm: call the person back and record the answer."""
+    return render(request, "offers/staff/call_back.html", {"offers": selectors.call_back_list()})
+
+
+@staff_required
+@require_POST
+def call_back_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    offer = _offer(pk)
+    answer = request.POST.get("answer", "")
+    if answer not in services.CALL_BACK_ANSWERS:
+        raise Http404
+    services.offer_answer_by_phone(offer=offer, by=request.user, answer=answer)
+    messages.success(request, _("The answer of “%(title)s” is recorded.") % {"title": offer.title})
+    return redirect("offers-staff:call-back")
+
+
+@staff_required
 def search(request: HttpRequest) -> HttpResponse:
     form = StaffOfferFilterForm(request.GET or None)
     offers = Offer.objects.for_lists().order_by("-created_at", "-id")
