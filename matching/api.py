@@ -31,18 +31,27 @@ class MatchSerializer(serializers.ModelSerializer):
     """A match as its sides and staff read it: facts and status, never a contact."""
 
     reasons = serializers.SerializerMethodField()
+    need_internal_reference = serializers.SerializerMethodField(
+        help_text="The association's own reference for the need: to its members only."
+    )
 
     class Meta:
         model = Match
         fields = [
-            "id", "need", "offer", "units", "status", "score", "reasons", "proposed_at",
-            "answer_due", "resident_accepted_at", "association_accepted_at", "confirmed_at",
-            "completed_at", "declined_by",
+            "id", "need", "need_internal_reference", "offer", "units", "status", "score",
+            "reasons", "proposed_at", "answer_due", "resident_accepted_at",
+            "association_accepted_at", "confirmed_at", "completed_at", "ended_on", "outcome",
+            "ended_by", "declined_by",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_reasons(self, match: Match) -> list[str]:
         return retrieval.stored_reasons(match.criteria)
+
+    def get_need_internal_reference(self, match: Match) -> str | None:
+        if not getattr(match, "shows_reference", False):
+            return None
+        return match.need.internal_reference or None
 
 
 class ProposeSerializer(serializers.Serializer):
@@ -63,6 +72,16 @@ class _AnswerSerializer(serializers.Serializer):
 
 
 _Answer = _AnswerSerializer
+
+
+class _CompleteSerializer(serializers.Serializer):
+    ended_on = serializers.DateField(required=False)
+    outcome = serializers.ChoiceField(
+        choices=[("", ""), *Match.Outcome.choices], required=False, allow_blank=True
+    )
+    still_needed = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
 _Contact = inline_serializer(
     "MatchContact",
     {
@@ -90,11 +109,11 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[Match]:
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
-        return visible_matches(self.request.user)
+        return visible_matches(self.request.user).select_related("need")
 
     def _respond(self, match: Match, code: int = status.HTTP_200_OK) -> Response:
-        match.refresh_from_db()
-        return Response(MatchSerializer(match).data, status=code)
+        fresh = self.get_queryset().filter(pk=match.pk).first() or match
+        return Response(MatchSerializer(fresh).data, status=code)
 
     @extend_schema(request=ProposeSerializer, responses={201: MatchSerializer})
     def create(self, request: Request) -> Response:
@@ -132,6 +151,22 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         match = services.match_decline(
             match=self.get_object(), by=account(request), reason=_reason(request),
             side=data.validated_data.get("side"),
+        )  # fmt: skip
+        return self._respond(match)
+
+    @extend_schema(request=_CompleteSerializer, responses=MatchSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Record that the stay or the help is over (either side or staff): ``ended_on``
+        (default today), ``outcome`` (``went_well``, ``ended_early``, ``broke_down``) and,
+        for the association or staff, ``still_needed``."""
+        data = _CompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = services.match_complete(
+            match=self.get_object(), by=account(request),
+            ended_on=data.validated_data.get("ended_on"),
+            outcome=data.validated_data.get("outcome", ""),
+            still_needed=data.validated_data.get("still_needed"),
         )  # fmt: skip
         return self._respond(match)
 

@@ -84,6 +84,22 @@ register_digest_section(
 )
 register_digest_section(
     DigestSection(
+        key="matching.to_call",
+        label=_("People without an account to call about a proposal or a room"),
+        count=lambda: _to_call_count(),
+        url="/equipe/mises-en-relation/a-appeler/",
+    )
+)
+
+
+def _to_call_count() -> int:
+    from matching.selectors import answers_to_collect, rooms_to_ask_about
+
+    return answers_to_collect().count() + rooms_to_ask_about().count()
+
+
+register_digest_section(
+    DigestSection(
         key="matching.difficult",
         label=_("Stays reported difficult or ended"),
         count=lambda: CheckIn.objects.filter(

@@ -16,6 +16,7 @@ from core.permissions import staff_required
 from matching import retrieval, services, tasks
 from matching.forms import CancelForm, CompleteForm, OnBehalfForm, RoomAnswerForm
 from matching.models import BatchRun, Match
+from matching.selectors import answers_to_collect, rooms_to_ask_about
 from needs.models import Need
 from needs.selectors import staff_queue
 from offers.models import Offer
@@ -36,6 +37,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "live": Match.objects.filter(status__in=Match.AWAITING_ANSWER).count(),
     }
     return render(request, "matching/staff/workbench.html", context)
+
+
+@staff_required
+def to_call(request: HttpRequest) -> HttpResponse:
+    """People without an account whose answer staff must ask for by phone or at the
+    counter: proposals waiting for them, and rooms to ask about after a stay."""
+    context = {"to_collect": answers_to_collect()[:100], "rooms": rooms_to_ask_about()[:100]}
+    return render(request, "matching/staff/to_call.html", context)
 
 
 @staff_required

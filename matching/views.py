@@ -19,16 +19,37 @@ from matching.forms import CompleteForm, DeclineForm, RoomAnswerForm
 from matching.models import CheckIn, Match
 from offers.models import Offer
 
+MINE_SHOWN = 200
+
 
 @login_required
 def mine(request: AuthenticatedRequest) -> HttpResponse:
-    matches = list(matches_of(request.user).select_related("offer__sector", "need")[:200])
+    """The proposals and matches of the person, which a volunteer handling many
+    households can narrow to one need (``?besoin=<number>``)."""
+    matches = list(matches_of(request.user).select_related("offer__sector", "need")[:MINE_SHOWN])
+    needs = _needs_of(matches)
+    chosen = request.GET.get("besoin", "")
+    if chosen.isdigit() and int(chosen) in needs:
+        matches = [m for m in matches if m.need_id == int(chosen)]
     context = {
         "to_answer": [m for m in matches if m.status in Match.AWAITING_ANSWER],
         "confirmed": [m for m in matches if m.status in Match.CONTACT_VISIBLE],
         "past": [m for m in matches if m.status not in (*Match.HOLDING, Match.Status.COMPLETED)],
+        "need_choices": sorted(needs.items(), reverse=True),
+        "chosen_need": int(chosen) if chosen.isdigit() and int(chosen) in needs else None,
     }
     return render(request, "matching/mine.html", context)
+
+
+def _needs_of(matches: list[Match]) -> dict[int, str]:
+    """The needs these matches are for, as "#12 · REF-7" for the association's members."""
+    choices = {}
+    for match in matches:
+        label = f"#{match.need_id}"
+        if getattr(match, "shows_reference", False) and match.need.internal_reference:
+            label += f" · {match.need.internal_reference}"
+        choices[match.need_id] = label
+    return choices
 
 
 @login_required

@@ -35,6 +35,7 @@ from needs.forms import (
     StaffNeedFilterForm,
 )
 from needs.models import Need, NeedQuerySet
+from needs.panels import panels_for
 
 PAGE_SIZE = 20
 LANGUAGE_LABELS = dict(SPOKEN_LANGUAGES)
@@ -211,6 +212,7 @@ def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ],
         "allowed": Need.TRANSITIONS.get(need.status, set()),
         "step": 3 if need.status == Need.Status.DRAFT else None,
+        "panels": panels_for(request, need),
     }
     return render(request, "needs/detail.html", context)
 

@@ -21,8 +21,8 @@ from needs.models import Need
 from needs.selectors import staff_queue
 from notifications.models import Notification
 from offers.models import Offer
-from tests.conftest import client_for
 from tests.factories import OfferFactory
+from tests.matching.pages import in_english as client_for
 from tests.needs.factories import NeedFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]

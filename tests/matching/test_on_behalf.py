@@ -14,9 +14,9 @@ from matching import services
 from matching.models import Match
 from needs.models import Need
 from offers.models import Offer
-from tests.conftest import client_for
 from tests.factories import OfferFactory
 from tests.matching.conftest import api_as
+from tests.matching.pages import in_english as client_for
 from tests.needs.factories import NeedFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]

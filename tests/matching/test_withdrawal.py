@@ -18,7 +18,7 @@ from needs.models import Need
 from notifications.models import Notification
 from offers import services as offer_services
 from offers.models import Offer
-from tests.conftest import client_for
+from tests.matching.pages import in_english as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 S = Match.Status
@@ -76,6 +76,7 @@ def test_the_message_says_what_happened_without_naming_or_blaming_anyone(
 ) -> None:
     from notifications.rendering import render
 
+    User.objects.filter(pk=association_member.pk).update(preferred_language="en")
     offer_services.offer_close(offer=room, by=resident)
     message = render(Notification.objects.get(type="matching.withdrawn", channel="email",
                                               recipient=association_member))  # fmt: skip
