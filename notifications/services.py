@@ -303,6 +303,18 @@ def urgent_call_send(
                 "personal detail. Urgent calls carry a link, never anyone's details."
             )
         )
+    audience = urgent_call_audience(kind=kind, sector=sector, language=language)
+    recipients = audience.count()
+    if not recipients:
+        # Refused before it is recorded: a call that reaches nobody uses none of the day's.
+        raise DomainError(
+            _(
+                "Nobody who opted in to urgent calls matches this kind of help, district and "
+                "language: the call was not sent and does not count. Widen the district or "
+                "choose another language."
+            ),
+            code="no_recipients",
+        )
     since = timezone.now() - timedelta(hours=24)
     if (
         UrgentCall.objects.filter(created_at__gte=since).count()
@@ -312,14 +324,13 @@ def urgent_call_send(
             _("At most %(limit)d urgent calls can be sent in 24 hours. Try again later.")
             % {"limit": settings.ENTRAIDE_URGENT_CALLS_PER_DAY}
         )
-    audience = urgent_call_audience(kind=kind, sector=sector, language=language)
     call = UrgentCall.objects.create(
         author=by,
         message=message,
         kind=kind,
         sector=sector,
         language=language,
-        recipients_count=audience.count(),
+        recipients_count=recipients,
     )
     audit(
         actor=by,

@@ -323,6 +323,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:profile"
+# A new resident who confirms their address lands on "offer help" (signed in by the
+# confirmation); an invitation's own "next" still wins.
+ACCOUNT_SIGNUP_REDIRECT_URL = "offers:create"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
