@@ -9,6 +9,7 @@ bed at the same moment are served one after the other, and the second one is ref
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -494,6 +495,71 @@ def match_contact(*, match: Match, by: User) -> dict[str, str]:
         }
     return {
         "name": f"{organisation.name} — {organisation.contact_name}".strip(" —"),
+        "phone": organisation.contact_phone,
+        "email": organisation.contact_email,
+    }
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """What the printable hosting agreement says. It names the host and the association,
+    never anyone who is helped: the household is counts and a type."""
+
+    match: Match
+    host_name: str
+    address: str
+    association: dict[str, str]
+    city_name: str
+    city_phone: str
+    city_email: str
+    starts_on: date
+    planned_end: date | None
+    follow_up: list[date]
+
+
+def match_agreement(*, match: Match, by: User) -> Agreement:
+    """The hosting agreement of a confirmed (or completed) housing match, for its two
+    sides and staff. It carries the address and contacts: each look is audited."""
+    staff = roles.is_staff_member(by)
+    if side_of(by, match) is None and not staff:
+        raise PermissionError("The agreement is for the two sides of the match and staff.")
+    if match.offer.kind != HelpKind.HOUSING or not match.contact_visible:
+        raise DomainError(
+            _("An agreement exists once both sides accepted a housing proposal."),
+            code="no_agreement",
+        )
+    reader = side_of(by, match) or "staff"
+    audit(actor=by, action="matching.match.agreement_viewed", target=match, detail={"side": reader})
+    offer, need = match.offer, match.need
+    assert match.confirmed_at is not None
+    starts_on = max(timezone.localdate(match.confirmed_at), need.wanted_from or date.min)
+    ends = [day for day in (need.wanted_until, offer.available_until) if day is not None]
+    return Agreement(
+        match=match,
+        host_name=offer.contact_name,
+        address=" ".join(part for part in (offer.street_address, offer.postcode) if part),
+        association=_association_contact(match),
+        city_name=str(settings.ENTRAIDE_CITY_NAME),
+        city_phone=settings.ENTRAIDE_PHONE_LINE,
+        city_email=settings.ENTRAIDE_CONTACT_EMAIL,
+        starts_on=starts_on,
+        planned_end=min(ends) if ends else None,
+        follow_up=sorted(set(match.check_ins.values_list("due_on", flat=True))),
+    )
+
+
+def _association_contact(match: Match) -> dict[str, str]:
+    organisation = match.need.organisation
+    if organisation is None:  # a person met at a counter: the city team follows them
+        return {
+            "name": str(settings.ENTRAIDE_CITY_NAME),
+            "person": "",
+            "phone": settings.ENTRAIDE_PHONE_LINE,
+            "email": settings.ENTRAIDE_CONTACT_EMAIL,
+        }
+    return {
+        "name": organisation.name,
+        "person": organisation.contact_name,
         "phone": organisation.contact_phone,
         "email": organisation.contact_email,
     }

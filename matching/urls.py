@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.mine, name="mine"),
     path("<int:pk>/", views.proposal, name="proposal"),
     path("<int:pk>/terminer/", views.complete, name="complete"),
+    path("<int:pk>/accord/", views.agreement, name="agreement"),
     path("<int:pk>/<str:decision>/", views.answer, name="answer"),
     path("suivi/<str:token>/", views.check_in, name="check-in"),
     path("logement-libre/<str:token>/", views.room, name="room"),

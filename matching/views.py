@@ -137,6 +137,22 @@ def _proposal_with(
     return render(request, "matching/proposal.html", context, status=400)
 
 
+@login_required
+def agreement(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The one-page hosting agreement, to print, in the reader's language: for both sides
+    of a confirmed housing match and for staff."""
+    if roles.is_staff_member(request.user):
+        match = _peek(pk)
+        back = reverse("matching-staff:match", args=[pk])
+    else:
+        match, _side = side_match_or_404(request.user, pk)
+        back = reverse("matching:proposal", args=[pk])
+    if match.offer.kind != "housing" or not match.contact_visible:
+        raise Http404
+    terms = services.match_agreement(match=match, by=request.user)
+    return render(request, "matching/agreement.html", {"agreement": terms, "back": back})
+
+
 def room(request: HttpRequest, token: str) -> HttpResponse:
     """The host's link after a stay: is the room available again? A GET only asks."""
     match = links.read_room_token(token)
@@ -153,7 +169,11 @@ def room(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _peek(pk: int) -> Match:
-    match = Match.objects.select_related("offer", "need__organisation").filter(pk=pk).first()
+    match = (
+        Match.objects.select_related("offer__sector", "offer__owner", "need__organisation")
+        .filter(pk=pk)
+        .first()
+    )
     if match is None:
         raise Http404
     return match
