@@ -142,13 +142,14 @@ def match_propose(
             subject=match, from_status="", to_status=Status.SUGGESTED, by=by, at=timezone.now()
         )
     match.units = units
+    now = timezone.now()
     _move(
         match,
         Status.PROPOSED,
         by=by,
         proposed_by=by,
-        proposed_at=timezone.now(),
-        answer_due=timezone.now() + answer_time(need.urgency),
+        proposed_at=now,
+        answer_due=now + answer_time(need.urgency),
         units=units,
     )
     audit(actor=by, action="matching.match.proposed", target=match, detail={"units": units})

@@ -192,7 +192,7 @@ def _phone_offer_to_call_back(sector: Sector, staff: User, now: Any) -> None:
                 from_status="",
                 to_status="pending",
                 by=staff,
-                at=offer.submitted_at,
+                at=now - timedelta(days=45),
                 note="phone",
             ),
             OfferTransition(
@@ -200,7 +200,7 @@ def _phone_offer_to_call_back(sector: Sector, staff: User, now: Any) -> None:
                 from_status="pending",
                 to_status="published",
                 by=staff,
-                at=offer.published_at,
+                at=now - timedelta(days=44),
             ),
         ]
     )
