@@ -206,7 +206,7 @@ def complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = CompleteForm(request.POST, ask_still_needed=match.offer.kind != "donation")
     if not form.is_valid():
         context = _match_context(match, complete_form=form)
-        return render(request, "matching/staff/match.html", context, status=400)
+        return render(request, "matching/staff/match.html", context)
     services.match_complete(
         match=match, by=request.user, ended_on=form.cleaned_data["ended_on"],
         outcome=form.cleaned_data["outcome"], still_needed=form.still_needed_value(),

@@ -134,7 +134,7 @@ def _proposal_with(
         "show_reference": _shows_reference(request, match, side),
         **forms,
     }
-    return render(request, "matching/proposal.html", context, status=400)
+    return render(request, "matching/proposal.html", context)
 
 
 @login_required
