@@ -429,6 +429,7 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "offers.models.Offer.Status",
         "OfferOriginEnum": "offers.models.Offer.Origin",
         "MatchStatusEnum": "matching.models.Match.Status",
+        "MatchSideEnum": "matching.models.Match.Side",
     },
 }
 
