@@ -145,6 +145,7 @@ def minor_need_data() -> dict[str, Any]:
         ("resident", True, False),
         ("staff", True, True),
         ("staff", False, False),
+        ("coordinator", True, True),
     ],
 )
 def test_only_an_accredited_organisation_posts_a_need_for_a_minor(
@@ -154,7 +155,7 @@ def test_only_an_accredited_organisation_posts_a_need_for_a_minor(
         accredit(world)
     organisation = world["organisation"]
     organisation.refresh_from_db()
-    origin = "staff_for_association" if role == "staff" else "association"
+    origin = "staff_for_association" if role in ("staff", "coordinator") else "association"
     person = world["people"][role]
     if allowed:
         need = need_create(
@@ -225,3 +226,27 @@ def test_the_need_form_refuses_a_minor_without_losing_what_was_typed(
     assert response.status_code == 200
     assert "Texte gardé" in response.content.decode()
     assert not Need.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "query", "offered"),
+    [
+        ("visitor", "", None),
+        ("member", "", True),
+        ("other_member", "", False),
+        ("staff", "?origine=staff_for_association&organisation={org}", True),
+        ("staff", "?origine=counter", False),
+    ],
+)
+def test_the_minor_choice_on_each_role_s_form(
+    world: dict[str, Any], role: str, query: str, offered: bool | None
+) -> None:
+    organisation = accredit(world)
+    response = as_(world, role).get(
+        "/besoins/nouveau/housing/" + query.format(org=organisation.pk)
+    )
+    if offered is None:
+        assert response.status_code == 302  # to the sign-in page
+        return
+    assert response.status_code == 200
+    assert ('value="minor"' in response.content.decode()) is offered
