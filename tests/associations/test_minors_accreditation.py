@@ -242,9 +242,7 @@ def test_the_minor_choice_on_each_role_s_form(
     world: dict[str, Any], role: str, query: str, offered: bool | None
 ) -> None:
     organisation = accredit(world)
-    response = as_(world, role).get(
-        "/besoins/nouveau/housing/" + query.format(org=organisation.pk)
-    )
+    response = as_(world, role).get("/besoins/nouveau/housing/" + query.format(org=organisation.pk))
     if offered is None:
         assert response.status_code == 302  # to the sign-in page
         return
