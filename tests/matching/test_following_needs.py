@@ -202,3 +202,24 @@ def test_the_list_of_people_to_call_holds_the_answers_to_collect(room: Offer, st
     match = services.match_propose(need=NeedFactory(counter=True), offer=room, by=staff)
     page = client_for(staff).get(reverse("matching-staff:to-call")).content.decode()
     assert reverse("matching-staff:match", args=[match.pk]) in page
+
+
+def test_the_list_of_people_to_call_costs_the_same_for_one_or_many(
+    sector: Sector, staff: User, django_assert_max_num_queries: Any
+) -> None:
+    def counter_proposal() -> None:
+        room = OfferFactory(by_phone=True, housing=True, sector=sector, capacity=2,
+                            household_types=["single_adult"])  # fmt: skip
+        Offer.objects.filter(pk=room.pk).update(status=Offer.Status.PUBLISHED)
+        room.refresh_from_db()
+        services.match_propose(need=NeedFactory(counter=True), offer=room, by=staff)
+
+    counter_proposal()
+    client = client_for(staff)
+    client.get(reverse("matching-staff:to-call"))
+    with django_assert_max_num_queries(20) as one:
+        client.get(reverse("matching-staff:to-call"))
+    for _ in range(5):
+        counter_proposal()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(reverse("matching-staff:to-call")).status_code == 200
