@@ -189,7 +189,12 @@ class Need(models.Model):
     # Set when a match of this need ended and the household must be placed again: staff
     # see it first, with the reason, until a new match is confirmed.
     attention_reason = models.CharField(
-        _("reopened because"), max_length=20, choices=Attention.choices, blank=True
+        _("reopened because"),
+        max_length=20,
+        choices=Attention.choices,
+        blank=True,
+        # Rows loaded in bulk outside the ORM (imports, the benchmark's COPY) get it too.
+        db_default="",
     )
     attention_since = models.DateTimeField(_("reopened on"), null=True, blank=True)
 
