@@ -167,10 +167,16 @@ def need_facts(need: Need, *, sector_ids: Iterable[int] | None = None) -> NeedFa
         max_distance_km=need.max_distance_km,
         urgency=need.urgency,
         opened_at=need.opened_at or need.created_at,
-        minors_accredited=need.organisation_id is not None
-        and need.organisation.is_accredited_for_minors,  # type: ignore[union-attr]
+        minors_accredited=_minors_accredited(need),
         excluded_offer_ids=excluded_offers(need.pk),
     )
+
+
+def _minors_accredited(need: Need) -> bool:
+    # Read only for a need for a minor: the only one the rule concerns.
+    if need.household_type != HouseholdType.MINOR or need.organisation_id is None:
+        return False
+    return need.organisation.is_accredited_for_minors  # type: ignore[union-attr]
 
 
 def excluded_offers(need_id: int) -> frozenset[int]:
