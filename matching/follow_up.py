@@ -74,7 +74,9 @@ def check_ins_send_due(*, today: Any = None) -> int:
 
 
 @transaction.atomic
-def check_in_answer(*, check: CheckIn, answer: str) -> CheckIn:
+def check_in_answer(*, check: CheckIn, answer: str, by: Any = None) -> CheckIn:
+    """One side's answer, from its signed link, or relayed by staff (``by``) for a side
+    without an account."""
     if answer not in CheckIn.Answer.values:
         raise ValueError(f"Unknown answer {answer!r}")
     check = CheckIn.objects.select_for_update().get(pk=check.pk)
@@ -82,7 +84,8 @@ def check_in_answer(*, check: CheckIn, answer: str) -> CheckIn:
         return check
     check.answer, check.answered_at = answer, timezone.now()
     check.save(update_fields=["answer", "answered_at"])
-    audit(actor=None, action="matching.check_in.answered", target=check.match,
+    action = "matching.check_in.answered_for" if by is not None else "matching.check_in.answered"
+    audit(actor=by, action=action, target=check.match,
           detail={"side": check.side, "answer": answer})  # fmt: skip
     if answer != CheckIn.Answer.GOOD:
         _end_the_stay(check)

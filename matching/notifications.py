@@ -93,9 +93,9 @@ register_digest_section(
 
 
 def _to_call_count() -> int:
-    from matching.selectors import answers_to_collect, rooms_to_ask_about
+    from matching.selectors import answers_to_collect, check_ins_to_call, rooms_to_ask_about
 
-    return answers_to_collect().count() + rooms_to_ask_about().count()
+    return answers_to_collect().count() + check_ins_to_call().count() + rooms_to_ask_about().count()
 
 
 register_digest_section(

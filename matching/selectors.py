@@ -3,13 +3,15 @@ staff queues (issue 11) and the association pages reuse."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts import roles
-from matching.models import Match, MatchQuerySet, MatchTransition
+from matching.models import CheckIn, Match, MatchQuerySet, MatchTransition
 from needs.models import Need
 
 
@@ -45,6 +47,22 @@ def answers_to_collect() -> MatchQuerySet:
         waiting.filter(resident | counter)
         .select_related("offer__sector", "need")
         .order_by("answer_due", "id")
+    )
+
+
+def check_ins_to_call(*, today: date | None = None) -> QuerySet[CheckIn]:
+    """Follow-up questions due for a side without an account: no e-mail reaches them, so
+    staff ask "how is it going?" by phone and record the answer."""
+    today = today or timezone.localdate()
+    no_account = Q(side=Match.Side.RESIDENT, match__offer__owner__isnull=True) | Q(
+        side=Match.Side.ASSOCIATION, match__need__organisation__isnull=True
+    )
+    return (
+        CheckIn.objects.filter(
+            no_account, answer="", due_on__lte=today, match__status=Match.Status.CONFIRMED
+        )
+        .select_related("match__offer__sector")
+        .order_by("due_on", "id")
     )
 
 

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.http import AuthenticatedRequest
 from core.permissions import staff_required
-from matching import retrieval, services, tasks
+from matching import follow_up, retrieval, services, tasks
 from matching.forms import CancelForm, CompleteForm, OnBehalfForm, RoomAnswerForm
-from matching.models import BatchRun, Match
-from matching.selectors import answers_to_collect, rooms_to_ask_about
+from matching.models import BatchRun, CheckIn, Match
+from matching.selectors import answers_to_collect, check_ins_to_call, rooms_to_ask_about
 from needs.models import Need
 from needs.selectors import staff_queue
 from offers.models import Offer
@@ -43,7 +43,11 @@ def workbench(request: HttpRequest) -> HttpResponse:
 def to_call(request: HttpRequest) -> HttpResponse:
     """People without an account whose answer staff must ask for by phone or at the
     counter: proposals waiting for them, and rooms to ask about after a stay."""
-    context = {"to_collect": answers_to_collect()[:100], "rooms": rooms_to_ask_about()[:100]}
+    context = {
+        "to_collect": answers_to_collect()[:100],
+        "check_ins": check_ins_to_call()[:100],
+        "rooms": rooms_to_ask_about()[:100],
+    }
     return render(request, "matching/staff/to_call.html", context)
 
 
@@ -150,6 +154,7 @@ def _match_context(match: Match, **forms: object) -> dict[str, object]:
         if confirmed
         else None,
         "on_behalf": _on_behalf_forms(match),
+        "check_ins_to_ask": list(check_ins_to_call().filter(match=match)),
         # A host without an account says by phone whether the room is free again.
         "room_question": match.status == Match.Status.COMPLETED
         and match.offer.kind == "housing"
@@ -196,6 +201,19 @@ def answer_for(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRes
     else:
         services.match_decline(match=match, by=request.user, side=side, reason=data["reason"])
         messages.success(request, _("Their refusal is recorded."))
+    return redirect("matching-staff:match", pk=pk)
+
+
+@staff_required
+@require_POST
+def check_in_for(request: AuthenticatedRequest, pk: int, check: int) -> HttpResponse:
+    """Staff relay the answer to a check-in of a side without an account, asked by phone."""
+    found = get_object_or_404(check_ins_to_call().filter(match_id=pk), pk=check)
+    answer = request.POST.get("answer", "")
+    if answer not in CheckIn.Answer.values:
+        raise Http404
+    follow_up.check_in_answer(check=found, answer=answer, by=request.user)
+    messages.success(request, _("Their answer is recorded."))
     return redirect("matching-staff:match", pk=pk)
 
 

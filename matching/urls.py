@@ -36,6 +36,11 @@ staff_urlpatterns = (
             name="answer-for",
         ),
         path("mises-en-relation/<int:pk>/logement/", staff_views.room_answer, name="room"),
+        path(
+            "mises-en-relation/<int:pk>/suivi/<int:check>/",
+            staff_views.check_in_for,
+            name="check-in-for",
+        ),
     ],
     "matching-staff",
 )

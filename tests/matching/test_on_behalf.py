@@ -4,6 +4,8 @@ by phone can be confirmed, which ``side_of`` alone never allowed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -11,7 +13,7 @@ from accounts.models import User
 from core.errors import DomainError
 from core.models import AuditEntry, Sector
 from matching import services
-from matching.models import Match
+from matching.models import CheckIn, Match
 from needs.models import Need
 from offers.models import Offer
 from tests.factories import OfferFactory
@@ -136,3 +138,32 @@ def test_the_api_takes_the_side_and_the_consent(no_accounts: Match, staff: User)
     assert api.post(url, {"side": "resident", "consent": True}, format="json").status_code == 200
     done = api.post(url, {"side": "association", "consent": True}, format="json")
     assert done.json()["status"] == "confirmed"
+
+
+def test_staff_ask_how_it_goes_by_phone_and_a_difficult_answer_reopens_the_need(
+    no_accounts: Match, staff: User, counter_need: Need
+) -> None:
+    from django.utils import timezone
+
+    from matching import follow_up
+    from matching.selectors import check_ins_to_call
+
+    services.match_accept(match=no_accounts, by=staff, side="resident", consent=True)
+    services.match_accept(match=no_accounts, by=staff, side="association", consent=True)
+    assert not check_ins_to_call().exists()  # a week from now
+    CheckIn.objects.filter(match=no_accounts, round="week").update(
+        due_on=timezone.localdate() - timedelta(days=1)  # a week has passed
+    )
+    follow_up.check_ins_send_due()
+    due = list(check_ins_to_call())
+    assert {check.side for check in due} == {"resident", "association"}
+    to_call = client_for(staff).get(reverse("matching-staff:to-call")).content.decode()
+    assert reverse("matching-staff:match", args=[no_accounts.pk]) in to_call
+    check = next(c for c in due if c.side == "association")
+    url = reverse("matching-staff:check-in-for", args=[no_accounts.pk, check.pk])
+    response = client_for(staff).post(url, {"answer": "difficult"})
+    assert response.status_code == 302
+    counter_need.refresh_from_db()
+    assert counter_need.attention_reason == "difficult"
+    entry = AuditEntry.objects.get(action="matching.check_in.answered_for")
+    assert (entry.actor, entry.detail["answer"]) == (staff, "difficult")
