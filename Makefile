@@ -19,6 +19,9 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 ## Fresh clone → virtual environment → install → migrate → demo city → http://127.0.0.1:8000
+## Links in e-mails follow the address it is started on (`make run PORT=8101`), unless
+## ENTRAIDE_BASE_URL is set.
+run: export ENTRAIDE_BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo

@@ -23,7 +23,9 @@ from core.rest.errors import Unprocessable
 from core.rest.filters import StrictFilterSet
 from core.rest.serializers import (
     ModelSerializer,
+    StrictBooleanField,
     StrictCharField,
+    StrictDateField,
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
     read_body,
@@ -46,18 +48,27 @@ class MatchSerializer(ModelSerializer):
         read_only=True,
         help_text="Who declined; empty unless the proposal was declined.",
     )
+    need_internal_reference = serializers.SerializerMethodField(
+        help_text="The association's own reference for the need: to its members only."
+    )
 
     class Meta:
         model = Match
         fields = [
-            "id", "need", "offer", "units", "status", "score", "reasons", "proposed_at",
-            "answer_due", "resident_accepted_at", "association_accepted_at", "confirmed_at",
-            "completed_at", "declined_by",
+            "id", "need", "need_internal_reference", "offer", "units", "status", "score",
+            "reasons", "proposed_at", "answer_due", "resident_accepted_at",
+            "association_accepted_at", "confirmed_at", "completed_at", "ended_on", "outcome",
+            "ended_by", "declined_by",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_reasons(self, match: Match) -> list[str]:
         return retrieval.stored_reasons(match.criteria)
+
+    def get_need_internal_reference(self, match: Match) -> str | None:
+        if not getattr(match, "shows_reference", False):
+            return None
+        return match.need.internal_reference or None
 
 
 class ProposeSerializer(serializers.Serializer):
@@ -76,6 +87,26 @@ class MatchFilter(StrictFilterSet):
     class Meta:
         model = Match
         fields = ["status", "need", "offer"]
+
+
+class MatchAnswerSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(
+        choices=[Match.Side.RESIDENT, Match.Side.ASSOCIATION],
+        required=False,
+        help_text="Staff answering for a side without an account: which side.",
+    )
+    consent = StrictBooleanField(
+        default=False, help_text="Staff answering for someone: the person agreed."
+    )
+    reason = StrictCharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH)
+
+
+class MatchCompleteSerializer(serializers.Serializer):
+    ended_on = StrictDateField(required=False)
+    outcome = serializers.ChoiceField(
+        choices=[("", ""), *Match.Outcome.choices], required=False, allow_blank=True
+    )
+    still_needed = StrictBooleanField(required=False, allow_null=True, default=None)
 
 
 _Contact = inline_serializer(
@@ -105,19 +136,18 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[Match]:
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
-        return visible_matches(self.request.user)
+        return visible_matches(self.request.user).select_related("need")
 
     def _respond(self, match: Match, code: int = status.HTTP_200_OK) -> Response:
-        match.refresh_from_db()
-        return Response(MatchSerializer(match).data, status=code)
+        fresh = self.get_queryset().filter(pk=match.pk).first() or match
+        return Response(MatchSerializer(fresh).data, status=code)
 
     @extend_schema(request=ProposeSerializer, responses={201: MatchSerializer})
     def create(self, request: Request) -> Response:
         """Propose a pair (staff): both sides are told; the units are held."""
         if not IsStaffMember().has_permission(request, self):
             raise PermissionDenied("Only city staff propose matches.")
-        data = ProposeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = read_body(request, ProposeSerializer)
         need, offer = data.validated_data["need"], data.validated_data["offer"]
         scored = retrieval.scored_pair(need, offer)
         match = services.match_propose(
@@ -126,17 +156,41 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )  # fmt: skip
         return self._respond(match, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=MatchSerializer)
+    @extend_schema(request=MatchAnswerSerializer, responses=MatchSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        return self._respond(services.match_accept(match=self.get_object(), by=account(request)))
+        """Say yes. Staff answering for a side without an account give ``side`` and
+        ``consent: true`` (the person agreed, on the phone or at the counter)."""
+        data = read_body(request, MatchAnswerSerializer)
+        match = services.match_accept(
+            match=self.get_object(), by=account(request),
+            side=data.validated_data.get("side"), consent=data.validated_data["consent"],
+        )  # fmt: skip
+        return self._respond(match)
 
-    @extend_schema(request=MatchReasonSerializer, responses=MatchSerializer)
+    @extend_schema(request=MatchAnswerSerializer, responses=MatchSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str | None = None) -> Response:
+        data = read_body(request, MatchAnswerSerializer)
         match = services.match_decline(
-            match=self.get_object(), by=account(request), reason=_reason(request)
-        )
+            match=self.get_object(), by=account(request),
+            reason=data.validated_data.get("reason", ""), side=data.validated_data.get("side"),
+        )  # fmt: skip
+        return self._respond(match)
+
+    @extend_schema(request=MatchCompleteSerializer, responses=MatchSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        """Record that the stay or the help is over (either side or staff): ``ended_on``
+        (default today), ``outcome`` (``went_well``, ``ended_early``, ``broke_down``) and,
+        for the association or staff, ``still_needed``."""
+        data = read_body(request, MatchCompleteSerializer)
+        match = services.match_complete(
+            match=self.get_object(), by=account(request),
+            ended_on=data.validated_data.get("ended_on"),
+            outcome=data.validated_data.get("outcome", ""),
+            still_needed=data.validated_data.get("still_needed"),
+        )  # fmt: skip
         return self._respond(match)
 
     @extend_schema(request=MatchReasonSerializer, responses=MatchSerializer)

@@ -12,7 +12,23 @@ class MatchingConfig(AppConfig):
 
         from core.models import Category, Sector
         from matching import notifications  # noqa: F401
+        from matching.receivers import on_need_withdrawn, on_offer_withdrawn
         from matching.retrieval import clear_caches
+
+        # The need page lists the need's proposals and matches.
+        from matching.selectors import need_panel
+        from needs.panels import NeedPanel, register_need_panel
+        from needs.signals import need_withdrawn
+        from offers.signals import offer_withdrawn
+
+        register_need_panel(
+            NeedPanel(
+                key="matching.matches", template="matching/_need_panel.html", context=need_panel
+            )
+        )
+        # A withdrawn offer or need frees what its proposals hold at once.
+        offer_withdrawn.connect(on_offer_withdrawn, dispatch_uid="matching-offer-withdrawn")
+        need_withdrawn.connect(on_need_withdrawn, dispatch_uid="matching-need-withdrawn")
 
         # Distances and category trees are cached per process: drop them when they change.
         for model in (Sector, Category):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from accounts.models import Organisation
 from matching import retrieval
 from matching.engine import batch as engine_batch
 from matching.engine.facts import Edge, NeedFacts, OfferFacts
@@ -36,8 +37,21 @@ _NEED_COLUMNS = (
 
 
 def _totals(field: str, statuses: tuple[str, ...], aggregate: Any) -> dict[int, int]:
-    rows = Match.objects.filter(status__in=statuses).values(field).annotate(total=aggregate)
+    matches = Match.objects.filter(status__in=statuses)
+    if statuses == Match.HOLDING:
+        matches = Match.objects.holding()  # goods handed over stay taken
+    rows = matches.values(field).annotate(total=aggregate)
     return {row[field]: row["total"] for row in rows}
+
+
+def _minor_facts() -> tuple[set[int], dict[int, frozenset[int]]]:
+    """Organisations accredited for minors, and the offers each need must never get
+    again (a stay there broke down): what the fiche 7 and re-matching rules read."""
+    accredited = set(Organisation.objects.accredited_for_minors().values_list("pk", flat=True))
+    excluded: dict[int, set[int]] = defaultdict(set)
+    for need_id, offer_id in Match.objects.broken_down().values_list("need_id", "offer_id"):
+        excluded[need_id].add(offer_id)
+    return accredited, {need_id: frozenset(ids) for need_id, ids in excluded.items()}
 
 
 def offer_facts_in_bulk() -> Iterator[OfferFacts]:
@@ -64,6 +78,7 @@ def need_facts_in_bulk() -> Iterator[NeedFacts]:
     through = Need.organisation.field.related_model.sectors.through  # type: ignore[attr-defined]
     for organisation_id, sector_id in through.objects.values_list("organisation_id", "sector_id"):
         served[organisation_id].append(sector_id)
+    accredited, excluded = _minor_facts()
     for row in Need.objects.active().values_list(*_NEED_COLUMNS).iterator(chunk_size=5000):
         (pk, kind, category, housing_types, size, household_type, quantity, step_free,
          languages, start, end, max_km, urgency, opened, created, organisation) = row  # fmt: skip
@@ -78,7 +93,8 @@ def need_facts_in_bulk() -> Iterator[NeedFacts]:
             step_free=step_free, no_pets=False, languages=frozenset(languages),
             wanted_from=start, wanted_until=end, sector_ids=sectors, latitude=latitude,
             longitude=longitude, max_distance_km=max_km, urgency=urgency,
-            opened_at=opened or created,
+            opened_at=opened or created, minors_accredited=organisation in accredited,
+            excluded_offer_ids=excluded.get(pk, frozenset()),
         )  # fmt: skip
 
 

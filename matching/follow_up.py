@@ -1,6 +1,7 @@
 """Follow-up of housing matches: "how is it going?" after a week and a month, answered in
-one click from the e-mail; a difficult stay or a breakdown alerts city staff, who find
-new suggestions for the household on the need's workbench page."""
+one click from the e-mail. "It has ended" records the end of the stay; "It is difficult"
+records a breakdown: the household's need is open again at the top of the staff queue,
+with fresh suggestions that leave out this offer. Both alert city staff."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit
+from matching import services
 from matching.models import CheckIn, Match
 from notifications.services import notify
 
@@ -72,7 +74,9 @@ def check_ins_send_due(*, today: Any = None) -> int:
 
 
 @transaction.atomic
-def check_in_answer(*, check: CheckIn, answer: str) -> CheckIn:
+def check_in_answer(*, check: CheckIn, answer: str, by: Any = None) -> CheckIn:
+    """One side's answer, from its signed link, or relayed by staff (``by``) for a side
+    without an account."""
     if answer not in CheckIn.Answer.values:
         raise ValueError(f"Unknown answer {answer!r}")
     check = CheckIn.objects.select_for_update().get(pk=check.pk)
@@ -80,11 +84,19 @@ def check_in_answer(*, check: CheckIn, answer: str) -> CheckIn:
         return check
     check.answer, check.answered_at = answer, timezone.now()
     check.save(update_fields=["answer", "answered_at"])
-    audit(actor=None, action="matching.check_in.answered", target=check.match,
+    action = "matching.check_in.answered_for" if by is not None else "matching.check_in.answered"
+    audit(actor=by, action=action, target=check.match,
           detail={"side": check.side, "answer": answer})  # fmt: skip
     if answer != CheckIn.Answer.GOOD:
+        _end_the_stay(check)
         _alert_staff(check)
     return check
+
+
+def _end_the_stay(check: CheckIn) -> None:
+    services.match_end_after_check_in(
+        match=check.match, side=check.side, difficult=check.answer == CheckIn.Answer.DIFFICULT
+    )
 
 
 def _alert_staff(check: CheckIn) -> None:

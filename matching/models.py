@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.lifecycle import TransitionLog
 from core.text import REASON_MAX_LENGTH
+from core.vocabulary import HelpKind
 from needs.models import Need
 from offers.models import Offer
 
@@ -19,6 +20,23 @@ class MatchQuerySet(models.QuerySet["Match"]):
     def live(self) -> MatchQuerySet:
         """Matches that hold units of their offer and need: proposed, accepted, confirmed."""
         return self.filter(status__in=Match.HOLDING)
+
+    def holding(self) -> MatchQuerySet:
+        """Matches whose units are taken from their offer and need: the live ones, and
+        goods handed over (gone for good, unlike a room or a volunteer's time, which a
+        completed match gives back)."""
+        return self.filter(
+            Q(status__in=Match.HOLDING)
+            | Q(status=Match.Status.COMPLETED, offer__kind=HelpKind.DONATION)
+        )
+
+    def broken_down(self) -> MatchQuerySet:
+        """Stays that broke down or ended early: their offer is never proposed to the
+        same need again."""
+        return self.filter(
+            status=Match.Status.COMPLETED,
+            outcome__in=(Match.Outcome.ENDED_EARLY, Match.Outcome.BROKE_DOWN),
+        )
 
     def for_resident(self, user: object) -> MatchQuerySet:
         return self.filter(offer__owner=user).exclude(status=Match.Status.SUGGESTED)
@@ -63,15 +81,15 @@ class Match(models.Model):
     AWAITING_ANSWER = (S.PROPOSED, S.ACCEPTED_BY_RESIDENT, S.ACCEPTED_BY_ASSOCIATION)
     CONTACT_VISIBLE = (S.CONFIRMED, S.COMPLETED)
 
-    class Outcome(models.TextChoices):
-        WENT_WELL = "went_well", _("Went well")
-        ENDED_EARLY = "ended_early", _("Ended early")
-        BROKE_DOWN = "broke_down", _("Broke down")
-
     class Side(models.TextChoices):
         RESIDENT = "resident", _("The resident")
         ASSOCIATION = "association", _("The association")
         STAFF = "staff", _("City staff")
+
+    class Outcome(models.TextChoices):
+        WENT_WELL = "went_well", _("It went well")
+        ENDED_EARLY = "ended_early", _("It ended earlier than planned")
+        BROKE_DOWN = "broke_down", _("It broke down")
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="matches")
@@ -105,13 +123,24 @@ class Match(models.Model):
     association_accepted_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    # How a completed match ended (blank until then) and the day it ended.
-    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
     declined_by = models.CharField(
         _("declined by"), max_length=20, choices=Side.choices, blank=True
     )
     decline_reason = models.TextField(_("reason"), blank=True, max_length=REASON_MAX_LENGTH)
+    # Staff answering for a side without an account (a caller of the phone line, a person
+    # met at a counter) record that the person agreed; when, and for which side.
+    resident_consent_at = models.DateTimeField(
+        _("resident's consent recorded at"), null=True, blank=True
+    )
+    association_consent_at = models.DateTimeField(
+        _("consent of the person met at the counter recorded at"), null=True, blank=True
+    )
+    # Halfway to the answer deadline, the sides that have not answered are reminded once.
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # The end of a confirmed match (the stay or the help is over).
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    outcome = models.CharField(_("how it went"), max_length=20, choices=Outcome.choices, blank=True)
+    ended_by = models.CharField(_("ended by"), max_length=20, choices=Side.choices, blank=True)
 
     objects = MatchQuerySet.as_manager()
 
@@ -158,6 +187,13 @@ class Match(models.Model):
     @property
     def contact_visible(self) -> bool:
         return self.status in self.CONTACT_VISIBLE
+
+    @property
+    def broke_down(self) -> bool:
+        return self.status == self.Status.COMPLETED and self.outcome in (
+            self.Outcome.ENDED_EARLY,
+            self.Outcome.BROKE_DOWN,
+        )
 
 
 class MatchTransition(TransitionLog):

@@ -19,6 +19,8 @@ _EVENTS = {
     "declined": _("A proposal was declined"),
     "cancelled": _("A proposal was cancelled by city staff"),
     "expired": _("A proposal expired without an answer"),
+    "completed": _("A match is recorded as ended"),
+    "withdrawn": _("A proposal no longer stands"),
 }
 for _event, _label in _EVENTS.items():
     register(
@@ -31,6 +33,15 @@ for _event, _label in _EVENTS.items():
         )
     )
 
+REMINDER = register(
+    NotificationType(
+        name="matching.reminder",
+        label=_("A proposal still waits for your answer"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.EVERYONE,
+        example_context={**_EXAMPLE, "due": "2026-03-01T09:00:00+01:00"},
+    )
+)
 CHECK_IN = register(
     NotificationType(
         name="matching.check_in",
@@ -38,6 +49,19 @@ CHECK_IN = register(
         channels=(Channel.EMAIL, Channel.IN_APP),
         audience=Audience.EVERYONE,
         example_context={**_EXAMPLE, "round": "week", "url": "/mises-en-relation/suivi/t/"},
+    )
+)
+ROOM_QUESTION = register(
+    NotificationType(
+        name="matching.room_question",
+        label=_("After a stay: is your room available again?"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context={
+            **_EXAMPLE,
+            "title": "Chambre",
+            "url": "/mises-en-relation/logement-libre/t/",
+        },
     )
 )
 STAFF_ALERT = register(
@@ -60,12 +84,28 @@ register_staff_queue(
 )
 register_staff_queue(
     StaffQueue(
+        key="matching.to_call",
+        label=_("People without an account to call about a proposal or a room"),
+        count=lambda: _to_call_count(),
+        url="/equipe/mises-en-relation/a-appeler/",
+    )
+)
+
+
+def _to_call_count() -> int:
+    from matching.selectors import answers_to_collect, check_ins_to_call, rooms_to_ask_about
+
+    return answers_to_collect().count() + check_ins_to_call().count() + rooms_to_ask_about().count()
+
+
+register_staff_queue(
+    StaffQueue(
         key="matching.difficult",
         label=_("Stays reported difficult or ended"),
         count=lambda: CheckIn.objects.filter(
             Q(answer=CheckIn.Answer.DIFFICULT) | Q(answer=CheckIn.Answer.ENDED),
             answered_at__gte=timezone.now() - timedelta(days=7),
         ).count(),
-        url="/equipe/mises-en-relation/?suivi=alerte",
+        url="/equipe/mises-en-relation/",
     )
 )

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import Category, Sector
-from core.vocabulary import HelpKind
+from core.vocabulary import HelpKind, HouseholdType
 from matching.engine.constraints import violations
 from matching.engine.explain import explain
 from matching.engine.facts import NeedFacts, OfferFacts
@@ -30,7 +31,7 @@ from matching.engine.scoring import Criterion, Score, Weights, score
 from matching.engine.vectorised import OfferIndex, top_candidates
 from matching.models import Match
 from needs.models import Need
-from offers.models import Offer
+from offers.models import Offer, OfferQuerySet
 
 # How many offers (or needs) the SQL step hands to the scorer at most, nearest districts
 # and longest-waiting offers first; the bench measures what this costs in recall.
@@ -129,8 +130,8 @@ def _centroid(sector_ids: Iterable[int]) -> tuple[float | None, float | None]:
 
 
 def held(*, offer: Offer | None = None, need: Need | None = None) -> int:
-    """Units the live matches of one offer, or of one need, hold."""
-    live = Match.objects.filter(status__in=Match.HOLDING)
+    """Units the live matches of one offer, or of one need, hold (goods handed over too)."""
+    live = Match.objects.holding()
     live = live.filter(offer=offer) if offer is not None else live.filter(need=need)
     return live.aggregate(total=Sum("units"))["total"] or 0
 
@@ -166,6 +167,22 @@ def need_facts(need: Need, *, sector_ids: Iterable[int] | None = None) -> NeedFa
         max_distance_km=need.max_distance_km,
         urgency=need.urgency,
         opened_at=need.opened_at or need.created_at,
+        minors_accredited=_minors_accredited(need),
+        excluded_offer_ids=excluded_offers(need.pk),
+    )
+
+
+def _minors_accredited(need: Need) -> bool:
+    # Read only for a need for a minor: the only one the rule concerns.
+    if need.household_type != HouseholdType.MINOR or need.organisation_id is None:
+        return False
+    return need.organisation.is_accredited_for_minors  # type: ignore[union-attr]
+
+
+def excluded_offers(need_id: int) -> frozenset[int]:
+    """Offers where this need's household broke down or left early: never again."""
+    return frozenset(
+        Match.objects.broken_down().filter(need_id=need_id).values_list("offer_id", flat=True)
     )
 
 
@@ -211,6 +228,10 @@ def candidate_offers(need: Need, facts: NeedFacts) -> QuerySet[Offer]:
             offers = offers.filter(housing_type__in=need.housing_types)
         if need.step_free_access:
             offers = offers.filter(step_free_access=True)
+    if need.household_type == HouseholdType.MINOR:
+        offers = _minors_only(offers, facts)
+    if facts.excluded_offer_ids:
+        offers = offers.exclude(pk__in=facts.excluded_offer_ids)
     if need.wanted_until:
         offers = offers.filter(
             Q(available_from__isnull=True) | Q(available_from__lte=need.wanted_until)
@@ -218,6 +239,20 @@ def candidate_offers(need: Need, facts: NeedFacts) -> QuerySet[Offer]:
     start = need.wanted_from or timezone.localdate()
     offers = offers.filter(Q(available_until__isnull=True) | Q(available_until__gte=start))
     return offers
+
+
+def _minors_only(offers: OfferQuerySet, facts: NeedFacts) -> OfferQuerySet:
+    """Fiche 7 in SQL: nothing unless the organisation is accredited for minors; for
+    housing, only hosts who accepted minors (``constraints.minors_through_accredited``)."""
+    if not facts.minors_accredited:
+        return offers.none()
+    if facts.kind != HelpKind.HOUSING:
+        return offers
+    if connection.vendor == "postgresql":
+        return offers.filter(household_types__contains=[HouseholdType.MINOR])
+    # SQLite has no JSON containment: the list is stored as text, and the engine checks
+    # the rule again on the facts.
+    return offers.filter(household_types__icontains=f'"{HouseholdType.MINOR}"')
 
 
 @dataclass(frozen=True)
@@ -280,7 +315,8 @@ def offer_facts_from_row(row: tuple[Any, ...], *, held: int, pending: int) -> Of
 def load_of(offer_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
     """Units held and answers awaited per offer, for these offers, in one query."""
     rows = (
-        Match.objects.filter(offer_id__in=offer_ids, status__in=Match.HOLDING)
+        Match.objects.holding()
+        .filter(offer_id__in=offer_ids)
         .values("offer_id")
         .annotate(
             held=Sum("units"), pending=Count("pk", filter=Q(status__in=Match.AWAITING_ANSWER))
@@ -366,6 +402,10 @@ _RULE_LABELS = {
     "category": gettext_lazy("not the category asked for"),
     "beds": gettext_lazy("not enough beds"),
     "household_type": gettext_lazy("this household is not one the host welcomes"),
+    "minors": gettext_lazy(
+        "a minor is placed only through an organisation accredited for the care of minors"
+    ),
+    "broken_down": gettext_lazy("this household's stay with this offer broke down before"),
     "housing_type": gettext_lazy("not the type of housing asked for"),
     "step_free": gettext_lazy("no step-free access"),
     "pets": gettext_lazy("pets at home"),

@@ -9,7 +9,8 @@ bed at the same moment are served one after the other, and the second one is ref
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,13 +26,15 @@ from core.audit import audit
 from core.errors import DomainError
 from core.lifecycle import transition
 from core.text import clean_reason
-from matching import retrieval
+from core.vocabulary import HelpKind
+from matching import links, retrieval
 from matching.models import CheckIn, Match, MatchTransition
 from matching.retrieval import held
 from needs.models import Need
-from needs.services import need_record_matching
+from needs.services import need_fulfil_after_match, need_record_matching, need_reopen_after_match
 from notifications.services import notify
 from offers.models import Offer
+from offers.services import offer_close, offer_confirm_availability, offer_pause, offer_resume
 
 Status = Match.Status
 
@@ -68,8 +71,13 @@ def need_remaining(need: Need) -> int:
     return max(retrieval.need_units(need) - held(need=need), 0)
 
 
-def _answer_due() -> Any:
-    return timezone.now() + timedelta(days=settings.ENTRAIDE_MATCH_ANSWER_DAYS)
+def answer_time(urgency: str) -> timedelta:
+    """How long both sides have to answer a proposal for a need of this urgency."""
+    if urgency == Need.Urgency.CRITICAL:
+        return timedelta(hours=settings.ENTRAIDE_MATCH_ANSWER_HOURS_CRITICAL)
+    if urgency == Need.Urgency.HIGH:
+        return timedelta(days=settings.ENTRAIDE_MATCH_ANSWER_DAYS_HIGH)
+    return timedelta(days=settings.ENTRAIDE_MATCH_ANSWER_DAYS)
 
 
 # --- Staff -------------------------------------------------------------------------
@@ -135,13 +143,14 @@ def match_propose(
             subject=match, from_status="", to_status=Status.SUGGESTED, by=by, at=timezone.now()
         )
     match.units = units
+    now = timezone.now()
     _move(
         match,
         Status.PROPOSED,
         by=by,
         proposed_by=by,
-        proposed_at=timezone.now(),
-        answer_due=_answer_due(),
+        proposed_at=now,
+        answer_due=now + answer_time(need.urgency),
         units=units,
     )
     audit(actor=by, action="matching.match.proposed", target=match, detail={"units": units})
@@ -168,29 +177,67 @@ def match_cancel(*, match: Match, by: User, reason: str = "") -> Match:
 # --- Both sides --------------------------------------------------------------------
 
 
-def side_of(user: Any, match: Match) -> str | None:
-    """Which side of the match ``user`` answers for: the one place for this rule."""
+def sides_of(user: Any, match: Match, *, on_behalf: bool = True) -> tuple[str, ...]:
+    """The sides of the match ``user`` answers for: the one place for this rule.
+
+    The owner of the offer answers for the resident side, a member of the need's
+    organisation for the association side. Staff answer for a side that has no account
+    (``on_behalf``): a person met at a counter (a need without organisation) and a caller
+    of the phone line (an offer without owner), both at once for such a pair."""
+    sides: list[str] = []
     if match.offer.owner_id is not None and match.offer.owner_id == getattr(user, "pk", None):
-        return Match.Side.RESIDENT
+        sides.append(Match.Side.RESIDENT)
     organisation = match.need.organisation
     # Membership, not "may manage needs": staff may enter a need for an association, but
     # they do not answer, or read contacts, in its name.
     if organisation is not None and roles.is_member_of(user, organisation):
+        sides.append(Match.Side.ASSOCIATION)
+    if on_behalf and roles.is_staff_member(user):
+        if organisation is None and Match.Side.ASSOCIATION not in sides:
+            sides.append(Match.Side.ASSOCIATION)
+        if match.offer.owner_id is None:
+            sides.append(Match.Side.RESIDENT)
+    return tuple(sides)
+
+
+def side_of(user: Any, match: Match) -> str | None:
+    """The side ``user`` answers for; for staff answering both sides of a pair without
+    accounts, the association side (``sides_of`` gives both)."""
+    sides = sides_of(user, match)
+    if Match.Side.ASSOCIATION in sides:
         return Match.Side.ASSOCIATION
-    if organisation is None and roles.is_staff_member(user):
-        return Match.Side.ASSOCIATION  # a person met at a counter: staff answer for them
-    if match.offer.owner_id is None and roles.is_staff_member(user):
-        return Match.Side.RESIDENT  # a caller of the phone line without an account
-    return None
+    return sides[0] if sides else None
+
+
+def on_behalf(match: Match, side: str) -> bool:
+    """Whether ``side`` has no account, so that staff answer for it (with consent)."""
+    if side == Match.Side.RESIDENT:
+        return match.offer.owner_id is None
+    return match.need.organisation_id is None
+
+
+def _answering_side(match: Match, by: User, side: str | None) -> str:
+    sides = sides_of(by, match)
+    if not sides or (side is not None and side not in sides):
+        raise PermissionError("Only the two sides of a match answer it.")
+    if side is not None:
+        return side
+    waiting = [s for s in sides if not match.accepted_by(s)]
+    if len(sides) > 1 and len(waiting) != 1:
+        raise DomainError(_("Say which side you answer for."), code="which_side")
+    return waiting[0] if len(sides) > 1 else sides[0]
 
 
 @transaction.atomic
-def match_accept(*, match: Match, by: User) -> Match:
-    """One side says yes; when both have, the match is confirmed and contacts revealed."""
+def match_accept(
+    *, match: Match, by: User, side: str | None = None, consent: bool = False
+) -> Match:
+    """One side says yes; when both have, the match is confirmed and contacts revealed.
+
+    Staff answering for a side without an account (``side``, when they answer for both)
+    must record that the person agreed, on the phone or at the counter (``consent``)."""
     match = _lock(match)
-    side = side_of(by, match)
-    if side is None:
-        raise PermissionError("Only the two sides of a match answer it.")
+    side = _answering_side(match, by, side)
     now = timezone.now()
     if match.accepted_by(side) or match.status not in Match.AWAITING_ANSWER:
         raise DomainError(_("This proposal is not waiting for your answer."), code="answered")
@@ -204,28 +251,38 @@ def match_accept(*, match: Match, by: User) -> Match:
             _("The offer or the need was withdrawn meanwhile: this proposal no longer stands."),
             code="withdrawn",
         )
+    behalf = on_behalf(match, side)
+    if behalf and not consent:
+        raise DomainError(
+            _(
+                "Record that the person agreed to this proposal, and to share their contact "
+                "with the other side, before answering for them."
+            ),
+            code="no_consent",
+        )
     stamp: dict[str, Any]
     if side == Match.Side.RESIDENT:
         target, stamp = Status.ACCEPTED_BY_RESIDENT, {"resident_accepted_at": now}
     else:
         target, stamp = Status.ACCEPTED_BY_ASSOCIATION, {"association_accepted_at": now}
+    if behalf:
+        stamp[f"{side}_consent_at"] = now
     if match.status != Status.PROPOSED:  # the other side said yes already
         target = Status.CONFIRMED
         stamp["confirmed_at"] = now
-    _move(match, target, by=by, **stamp)
-    audit(actor=by, action="matching.match.accepted", target=match, detail={"side": side})
+    _move(match, target, by=by, note="on behalf, consent recorded" if behalf else "", **stamp)
+    audit(actor=by, action="matching.match.accepted_on_behalf" if behalf else
+          "matching.match.accepted", target=match, detail={"side": side})  # fmt: skip
     if target == Status.CONFIRMED:
         _on_confirmed(match, by=by)
     return match
 
 
 @transaction.atomic
-def match_decline(*, match: Match, by: User, reason: str = "") -> Match:
+def match_decline(*, match: Match, by: User, reason: str = "", side: str | None = None) -> Match:
     reason = clean_reason(reason)
     match = _lock(match)
-    side = side_of(by, match)
-    if side is None:
-        raise PermissionError("Only the two sides of a match answer it.")
+    side = _answering_side(match, by, side)
     if match.status not in Match.AWAITING_ANSWER:
         raise DomainError(_("This proposal is not waiting for your answer."), code="answered")
     _move(match, Status.DECLINED, by=by, note=reason, declined_by=side, decline_reason=reason)
@@ -235,13 +292,185 @@ def match_decline(*, match: Match, by: User, reason: str = "") -> Match:
 
 
 @transaction.atomic
-def match_complete(*, match: Match, by: User) -> Match:
+def match_complete(
+    *,
+    match: Match,
+    by: User,
+    ended_on: date | None = None,
+    outcome: str = "",
+    still_needed: bool | None = None,
+) -> Match:
+    """The stay or the help is over: either side or staff record it, with the day it
+    ended and, if they wish, how it went. What the match held is freed (a room waits for
+    its host to say it is free again), and the need moves on: fulfilled, or open again at
+    the top of the staff queue when the household still needs help (``still_needed``;
+    by default when the stay broke down or ended early)."""
     match = _lock(match)
-    if side_of(by, match) is None and not roles.is_staff_member(by):
+    side = side_of(by, match)
+    if side is None and not roles.is_staff_member(by):
         raise PermissionError("Only the two sides or staff complete a match.")
-    _move(match, Status.COMPLETED, by=by, completed_at=timezone.now())
-    audit(actor=by, action="matching.match.completed", target=match)
+    return _complete(
+        match, by=by, side=side or Match.Side.STAFF, ended_on=ended_on, outcome=outcome,
+        still_needed=still_needed,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def match_end_after_check_in(*, match: Match, side: str, difficult: bool) -> Match:
+    """A check-in answer from one side ends the stay, if it is still running (the other
+    side may have said so first): "It has ended" as a stay over; "It is difficult" as a
+    breakdown, so that the household is placed again first, away from this offer."""
+    match = _lock(match)
+    if match.status != Status.CONFIRMED:
+        return match
+    return _complete(
+        match,
+        by=None,
+        side=side,
+        ended_on=None,
+        outcome=Match.Outcome.BROKE_DOWN if difficult else "",
+        still_needed=True if difficult else None,
+        reason=Need.Attention.DIFFICULT if difficult else "",
+    )
+
+
+def _complete(
+    match: Match,
+    *,
+    by: User | None,
+    side: str,
+    ended_on: date | None,
+    outcome: str,
+    still_needed: bool | None,
+    reason: str = "",
+) -> Match:
+    """``match`` is locked (``_lock``)."""
+    if match.status != Status.CONFIRMED:
+        raise DomainError(_("Only a confirmed match can be recorded as ended."), code="not_live")
+    today = timezone.localdate()
+    ended_on = ended_on or today
+    if ended_on > today:
+        raise DomainError(_("The end date cannot be in the future."), code="future_end")
+    if match.confirmed_at and ended_on < timezone.localdate(match.confirmed_at):
+        raise DomainError(_("The end date comes before the match was confirmed."), code="dates")
+    if outcome and outcome not in Match.Outcome.values:
+        raise DomainError(_("Choose how it went from the list."), code="outcome")
+    _move(
+        match,
+        Status.COMPLETED,
+        by=by,
+        note=reason or outcome,
+        completed_at=timezone.now(),
+        ended_on=ended_on,
+        outcome=outcome,
+        ended_by=side,
+    )
+    audit(actor=by, action="matching.match.completed", target=match,
+          detail={"side": side, "outcome": outcome})  # fmt: skip
+    if still_needed is None:
+        still_needed = outcome in (Match.Outcome.ENDED_EARLY, Match.Outcome.BROKE_DOWN)
+    _need_after_end(match, by=by, still_needed=still_needed, reason=reason)
+    _offer_after_end(match)
+    _tell_both(match, "completed")
     return match
+
+
+# Why a need goes back to the top of the staff queue, from how its match ended.
+_ATTENTION: dict[str, str] = {
+    Match.Outcome.BROKE_DOWN: Need.Attention.BROKE_DOWN,
+    Match.Outcome.ENDED_EARLY: Need.Attention.ENDED_EARLY,
+}
+
+
+def _need_after_end(match: Match, *, by: User | None, still_needed: bool, reason: str) -> None:
+    need = Need.objects.get(pk=match.need_id)
+    if need.status not in (*Need.ACTIVE, Need.Status.MATCHED):
+        return  # closed or cancelled meanwhile: nothing more to plan
+    if need.kind == HelpKind.DONATION:
+        # Goods handed over stay given: the need is fulfilled once all of it was received.
+        if _units_given(need) >= retrieval.need_units(need):
+            need_fulfil_after_match(need=need, by=by, note=f"match {match.pk} completed")
+        return
+    confirmed = _confirmed_units(need)
+    if still_needed:
+        need_reopen_after_match(
+            need=need,
+            to=Need.Status.PARTLY_MATCHED if confirmed else Need.Status.OPEN,
+            reason=reason or _ATTENTION.get(match.outcome, str(Need.Attention.STILL_NEEDED)),
+            by=by,
+            note=f"match {match.pk} ended",
+        )
+    elif not Match.objects.filter(need=need, status__in=Match.HOLDING).exists():
+        need_fulfil_after_match(need=need, by=by, note=f"match {match.pk} completed")
+    else:
+        _record_need_progress(need, by=by)
+
+
+def _units_given(need: Need) -> int:
+    completed = Match.objects.filter(need=need, status=Status.COMPLETED)
+    return completed.aggregate(total=Sum("units"))["total"] or 0
+
+
+def _offer_after_end(match: Match) -> None:
+    """A room whose stay is over is paused until its host says it is free again (one
+    click from a message, or staff for a host without an account); a volunteer's time
+    is free at once; goods given are gone. An offer still hosting someone else, or with
+    proposals pending, stays as it is."""
+    offer = Offer.objects.get(pk=match.offer_id)
+    if offer.kind != HelpKind.HOUSING or offer.status not in (
+        Offer.Status.PUBLISHED,
+        Offer.Status.PAUSED,
+    ):
+        return
+    if offer.status == Offer.Status.PUBLISHED and not Match.objects.holding().filter(offer=offer):
+        offer_pause(offer=offer, by=None)
+    if offer.owner is not None:
+        notify(
+            type="matching.room_question",
+            key=f"matching.room_question:{match.pk}",
+            recipient=offer.owner,
+            context={
+                "match_id": match.pk,
+                "kind": offer.kind,
+                "title": offer.title,
+                "url": reverse("matching:room", args=[links.room_token(match)]),
+            },
+        )
+
+
+ROOM_ANSWERS = ("available", "paused", "closed")
+
+
+@transaction.atomic
+def match_room_answer(*, match: Match, by: User | None, answer: str) -> Offer:
+    """The host says, after a stay, whether the room is available again: published
+    again, kept paused, or closed. ``by`` is the host (a signed link) or staff relaying a
+    host without an account."""
+    if answer not in ROOM_ANSWERS:
+        raise ValueError(answer)
+    offer = Offer.objects.select_for_update().get(pk=match.offer_id)
+    host = offer.owner
+    if by is not None and by != host and not roles.is_staff_member(by):
+        raise PermissionError("Only the host or staff say whether the room is free again.")
+    if match.status != Status.COMPLETED or offer.status not in (
+        Offer.Status.PUBLISHED,
+        Offer.Status.PAUSED,
+    ):
+        raise DomainError(_("This offer can no longer be changed from here."), code="room_done")
+    actor = by or host
+    if actor is None:
+        raise PermissionError("Someone must answer for the host.")
+    if answer == "available":
+        if offer.status == Offer.Status.PAUSED:
+            offer = offer_resume(offer=offer, by=actor)
+        else:
+            offer = offer_confirm_availability(offer=offer, by=actor)
+    elif answer == "closed":
+        offer = offer_close(offer=offer, by=actor)
+    if by is not None and by != host:
+        audit(actor=by, action="matching.room.answered_for_host", target=match,
+              detail={"answer": answer})  # fmt: skip
+    return offer
 
 
 def match_contact(*, match: Match, by: User) -> dict[str, str]:
@@ -273,16 +502,82 @@ def match_contact(*, match: Match, by: User) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """What the printable hosting agreement says. It names the host and the association,
+    never anyone who is helped: the household is counts and a type."""
+
+    match: Match
+    host_name: str
+    address: str
+    association: dict[str, str]
+    city_name: str
+    city_phone: str
+    city_email: str
+    starts_on: date
+    planned_end: date | None
+    follow_up: list[date]
+
+
+def match_agreement(*, match: Match, by: User) -> Agreement:
+    """The hosting agreement of a confirmed (or completed) housing match, for its two
+    sides and staff. It carries the address and contacts: each look is audited."""
+    staff = roles.is_staff_member(by)
+    if side_of(by, match) is None and not staff:
+        raise PermissionError("The agreement is for the two sides of the match and staff.")
+    if match.offer.kind != HelpKind.HOUSING or not match.contact_visible:
+        raise DomainError(
+            _("An agreement exists once both sides accepted a housing proposal."),
+            code="no_agreement",
+        )
+    reader = side_of(by, match) or "staff"
+    audit(actor=by, action="matching.match.agreement_viewed", target=match, detail={"side": reader})
+    offer, need = match.offer, match.need
+    assert match.confirmed_at is not None
+    starts_on = max(timezone.localdate(match.confirmed_at), need.wanted_from or date.min)
+    ends = [day for day in (need.wanted_until, offer.available_until) if day is not None]
+    return Agreement(
+        match=match,
+        host_name=offer.contact_name,
+        address=" ".join(part for part in (offer.street_address, offer.postcode) if part),
+        association=_association_contact(match),
+        city_name=str(settings.ENTRAIDE_CITY_NAME),
+        city_phone=settings.ENTRAIDE_PHONE_LINE,
+        city_email=settings.ENTRAIDE_CONTACT_EMAIL,
+        starts_on=starts_on,
+        planned_end=min(ends) if ends else None,
+        follow_up=sorted(set(match.check_ins.values_list("due_on", flat=True))),
+    )
+
+
+def _association_contact(match: Match) -> dict[str, str]:
+    organisation = match.need.organisation
+    if organisation is None:  # a person met at a counter: the city team follows them
+        return {
+            "name": str(settings.ENTRAIDE_CITY_NAME),
+            "person": "",
+            "phone": settings.ENTRAIDE_PHONE_LINE,
+            "email": settings.ENTRAIDE_CONTACT_EMAIL,
+        }
+    return {
+        "name": organisation.name,
+        "person": organisation.contact_name,
+        "phone": organisation.contact_phone,
+        "email": organisation.contact_email,
+    }
+
+
 # --- Consequences ------------------------------------------------------------------
 
 
+def _confirmed_units(need: Need) -> int:
+    """What confirmed matches give the need: live ones, and goods already handed over."""
+    confirmed = Match.objects.holding().filter(need=need, status__in=Match.CONTACT_VISIBLE)
+    return confirmed.aggregate(total=Sum("units"))["total"] or 0
+
+
 def _record_need_progress(need: Need, *, by: User | None) -> None:
-    confirmed = (
-        Match.objects.filter(need=need, status__in=Match.CONTACT_VISIBLE).aggregate(
-            total=Sum("units")
-        )["total"]
-        or 0
-    )
+    confirmed = _confirmed_units(need)
     wanted = retrieval.need_units(need)
     target = (
         Need.Status.MATCHED
@@ -336,7 +631,121 @@ def _tell_both(match: Match, event: str) -> None:
         )
 
 
+# --- Withdrawals (receivers of the offers' and needs' signals) -----------------------
+
+
+def matches_withdraw(
+    *, offer: Offer | None = None, need: Need | None = None, by: User | None, reason: str
+) -> int:
+    """The offer or the need left what can be proposed (closed, paused, cancelled...):
+    its proposals waiting for an answer are cancelled at once, which frees their units,
+    and the other side is told in neutral words; its suggestions go. A confirmed match is
+    a stay or a help in progress: it is never ended silently; when the offer or the need
+    is closed for good, staff are alerted to check on it.
+
+    Runs inside the offer's or the need's own transaction, which holds that row's lock:
+    only the matches' rows are locked here, so the offer → need → match order of the other
+    writes is never reversed (freeing units needs no other lock)."""
+    assert (offer is None) != (need is None)
+    about = "offer" if offer is not None else "need"
+    mine = (
+        Match.objects.filter(offer=offer) if offer is not None else Match.objects.filter(need=need)
+    )
+    mine.filter(status=Status.SUGGESTED).delete()
+    waiting = (
+        mine.filter(status__in=Match.AWAITING_ANSWER)
+        .select_for_update(of=("self",))
+        .select_related("offer__owner", "need__organisation")
+    )
+    cancelled = 0
+    for match in waiting:
+        _move(match, Status.CANCELLED, by=by, note=f"withdrawn: {reason}")
+        detail = {"reason": reason, "of": about}
+        audit(actor=by, action="matching.match.withdrawn", target=match, detail=detail)
+        _tell_other_side(match, withdrawn=about)
+        cancelled += 1
+    if reason in ("closed", "withdrawn", "cancelled"):
+        for match in mine.filter(status=Status.CONFIRMED).select_related("need"):
+            _alert_staff_of_live_stay(match, about=about)
+    return cancelled
+
+
+def _tell_other_side(match: Match, *, withdrawn: str) -> None:
+    """Only the side that did not withdraw hears of it, without blame."""
+    people = _association_people(match) if withdrawn == "offer" else [match.offer.owner]
+    context = {"match_id": match.pk, "kind": match.offer.kind, "about": withdrawn,
+               "url": reverse("matching:proposal", args=[match.pk])}  # fmt: skip
+    for person in people:
+        if person is not None:
+            notify(type="matching.withdrawn", key=f"matching.withdrawn:{match.pk}:{person.pk}",
+                   recipient=person, context=context)  # fmt: skip
+
+
+def _alert_staff_of_live_stay(match: Match, *, about: str) -> None:
+    staff = User.objects.filter(role__in=[User.Role.STAFF, User.Role.COORDINATOR], is_active=True)
+    for person in staff:
+        notify(
+            type="matching.staff_alert",
+            key=f"matching.staff_alert:{about}_closed:{match.pk}:{person.pk}",
+            recipient=person,
+            context={
+                "match_id": match.pk,
+                "answer": f"{about}_closed",
+                "url": reverse("matching-staff:match", args=[match.pk]),
+            },
+        )
+
+
 # --- Periodic ----------------------------------------------------------------------
+
+
+def matches_remind_halfway(*, now: Any = None) -> int:
+    """Halfway to its deadline, a proposal still waiting reminds the side(s) that have not
+    answered, once. Sides without an account are on the staff's list instead."""
+    now = now or timezone.now()
+    waiting = Match.objects.filter(
+        status__in=Match.AWAITING_ANSWER,
+        reminded_at__isnull=True,
+        answer_due__gt=now,
+        proposed_at__isnull=False,
+    ).select_related("offer__owner", "need__organisation")
+    reminded = 0
+    for match in waiting.iterator():
+        assert match.proposed_at is not None
+        assert match.answer_due is not None
+        if now < match.proposed_at + (match.answer_due - match.proposed_at) / 2:
+            continue
+        with transaction.atomic():
+            claimed = Match.objects.filter(pk=match.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if claimed:
+                _remind(match)
+                reminded += 1
+    return reminded
+
+
+def _remind(match: Match) -> None:
+    people: list[User | None] = []
+    if not match.accepted_by(Match.Side.RESIDENT):
+        people.append(match.offer.owner)
+    if not match.accepted_by(Match.Side.ASSOCIATION):
+        people.extend(_association_people(match))
+    assert match.answer_due is not None
+    context = {
+        "match_id": match.pk,
+        "kind": match.offer.kind,
+        "url": reverse("matching:proposal", args=[match.pk]),
+        "due": match.answer_due.isoformat(),
+    }
+    for person in people:
+        if person is not None:
+            notify(
+                type="matching.reminder",
+                key=f"matching.reminder:{match.pk}:{person.pk}",
+                recipient=person,
+                context=context,
+            )
 
 
 def matches_expire_unanswered(*, now: Any = None) -> int:

@@ -4,8 +4,7 @@ to propose, batch runs whose suggestions are reviewed and proposed in bulk."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -14,28 +13,18 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404, parse_id
 from core.permissions import staff_required
-from matching import retrieval, services, tasks
-from matching.forms import CancelForm
-from matching.models import BatchRun, Match
+from matching import follow_up, retrieval, services, tasks
+from matching.forms import CancelForm, CompleteForm, OnBehalfForm, RoomAnswerForm
+from matching.models import BatchRun, CheckIn, Match
+from matching.selectors import answers_to_collect, check_ins_to_call, rooms_to_ask_about
 from needs.models import Need
+from needs.selectors import staff_queue
 from offers.models import Offer
-
-URGENCY_ORDER = Case(
-    When(urgency=Need.Urgency.CRITICAL, then=Value(0)),
-    When(urgency=Need.Urgency.HIGH, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 @staff_required
 def workbench(request: HttpRequest) -> HttpResponse:
-    needs = (
-        Need.objects.active()
-        .select_related("category", "organisation")
-        .annotate(urgency_order=URGENCY_ORDER)
-        .order_by("urgency_order", "opened_at", "id")[:50]
-    )
+    needs = staff_queue()[:50]
     suggested = (
         Match.objects.filter(status=Match.Status.SUGGESTED)
         .select_related("need__category", "offer__sector", "offer__category")
@@ -48,6 +37,18 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "live": Match.objects.filter(status__in=Match.AWAITING_ANSWER).count(),
     }
     return render(request, "matching/staff/workbench.html", context)
+
+
+@staff_required
+def to_call(request: HttpRequest) -> HttpResponse:
+    """People without an account whose answer staff must ask for by phone or at the
+    counter: proposals waiting for them, and rooms to ask about after a stay."""
+    context = {
+        "to_collect": answers_to_collect()[:100],
+        "check_ins": check_ins_to_call()[:100],
+        "rooms": rooms_to_ask_about()[:100],
+    }
+    return render(request, "matching/staff/to_call.html", context)
 
 
 @staff_required
@@ -139,13 +140,110 @@ def match(request: HttpRequest, pk: int) -> HttpResponse:
         Match.objects.select_related("need__category", "need__organisation", "offer__sector"),
         pk=pk,
     )
-    context = {
+    return render(request, "matching/staff/match.html", _match_context(match))
+
+
+def _match_context(match: Match, **forms: object) -> dict[str, object]:
+    confirmed = match.status == Match.Status.CONFIRMED
+    return {
         "match": match,
         "history": match.transitions.select_related("by").order_by("-at", "-id"),
         "check_ins": match.check_ins.all(),
         "cancel_form": CancelForm(),
+        "complete_form": CompleteForm(ask_still_needed=match.offer.kind != "donation")
+        if confirmed
+        else None,
+        "on_behalf": _on_behalf_forms(match),
+        "check_ins_to_ask": list(check_ins_to_call().filter(match=match)),
+        # A host without an account says by phone whether the room is free again.
+        "room_question": match.status == Match.Status.COMPLETED
+        and match.offer.kind == "housing"
+        and match.offer.owner_id is None
+        and match.offer.status == Offer.Status.PAUSED,
+        **forms,
     }
-    return render(request, "matching/staff/match.html", context)
+
+
+def _on_behalf_forms(match: Match) -> list[tuple[str, str, OnBehalfForm]]:
+    """For each side without an account still to answer: its label and a form."""
+    if not match.awaiting_answer:
+        return []
+    labels = {
+        Match.Side.RESIDENT: _("The host, a caller of the phone line without an account"),
+        Match.Side.ASSOCIATION: _("The person met at the counter"),
+    }
+    return [
+        (side, str(labels[side]), OnBehalfForm(initial={"side": side}, auto_id=f"id_{side}_%s"))
+        for side in (Match.Side.RESIDENT, Match.Side.ASSOCIATION)
+        if services.on_behalf(match, side) and not match.accepted_by(side)
+    ]
+
+
+@staff_required
+@require_POST
+def answer_for(request: AuthenticatedRequest, pk: int, decision: str) -> HttpResponse:
+    """Staff answer for a side without an account, its consent recorded."""
+    match = get_object_or_404(Match.objects.select_related("offer", "need"), pk=pk)
+    form = OnBehalfForm(request.POST)
+    if decision not in ("accept", "decline") or not form.is_valid():
+        raise Http404
+    side, data = form.cleaned_data["side"], form.cleaned_data
+    if decision == "accept":
+        match = services.match_accept(
+            match=match, by=request.user, side=side, consent=data["consent"]
+        )
+        messages.success(
+            request,
+            _("Both sides accepted: contacts are shared.")
+            if match.status == Match.Status.CONFIRMED
+            else _("Their answer is recorded. Waiting for the other side."),
+        )
+    else:
+        services.match_decline(match=match, by=request.user, side=side, reason=data["reason"])
+        messages.success(request, _("Their refusal is recorded."))
+    return redirect("matching-staff:match", pk=pk)
+
+
+@staff_required
+@require_POST
+def check_in_for(request: AuthenticatedRequest, pk: int, check: int) -> HttpResponse:
+    """Staff relay the answer to a check-in of a side without an account, asked by phone."""
+    found = get_object_or_404(check_ins_to_call().filter(match_id=pk), pk=check)
+    answer = request.POST.get("answer", "")
+    if answer not in CheckIn.Answer.values:
+        raise Http404
+    follow_up.check_in_answer(check=found, answer=answer, by=request.user)
+    messages.success(request, _("Their answer is recorded."))
+    return redirect("matching-staff:match", pk=pk)
+
+
+@staff_required
+@require_POST
+def complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    match = get_object_or_404(Match.objects.select_related("offer", "need"), pk=pk)
+    form = CompleteForm(request.POST, ask_still_needed=match.offer.kind != "donation")
+    if not form.is_valid():
+        context = _match_context(match, complete_form=form)
+        return render(request, "matching/staff/match.html", context)
+    services.match_complete(
+        match=match, by=request.user, ended_on=form.cleaned_data["ended_on"],
+        outcome=form.cleaned_data["outcome"], still_needed=form.still_needed_value(),
+    )  # fmt: skip
+    messages.success(request, _("The end of this match is recorded."))
+    return redirect("matching-staff:match", pk=pk)
+
+
+@staff_required
+@require_POST
+def room_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Staff relay the answer of a host without an account: is the room free again?"""
+    match = get_object_or_404(Match.objects.select_related("offer"), pk=pk)
+    form = RoomAnswerForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    services.match_room_answer(match=match, by=request.user, answer=form.cleaned_data["answer"])
+    messages.success(request, _("The host's answer is recorded."))
+    return redirect("matching-staff:match", pk=pk)
 
 
 @staff_required

@@ -14,8 +14,13 @@ def run_batch(started_by: int | None = None) -> dict[str, Any]:
 
 @shared_task(name="matching.housekeeping")
 def housekeeping() -> dict[str, int]:
-    """Hourly: expire unanswered proposals, send the follow-up check-ins that are due."""
+    """Hourly: remind who has not answered halfway, expire unanswered proposals, send the
+    follow-up check-ins that are due."""
     from matching.follow_up import check_ins_send_due
-    from matching.services import matches_expire_unanswered
+    from matching.services import matches_expire_unanswered, matches_remind_halfway
 
-    return {"expired": matches_expire_unanswered(), "check_ins": check_ins_send_due()}
+    return {
+        "reminded": matches_remind_halfway(),
+        "expired": matches_expire_unanswered(),
+        "check_ins": check_ins_send_due(),
+    }

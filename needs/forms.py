@@ -10,6 +10,7 @@ from core.models import Sector
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from needs.models import Need
 from needs.selectors import categories_for
+from needs.services import MINORS_REFUSED
 
 KIND_HELP = {
     HelpKind.HOUSING: _("A bed, a room, a dwelling or a few emergency nights."),
@@ -107,9 +108,17 @@ class NeedForm(forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args: Any, kind: str, show_reference: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kind: str,
+        show_reference: bool = True,
+        allow_minors: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.allow_minors = allow_minors
         for other_kind, names in self.KIND_FIELDS.items():
             if other_kind != kind:
                 for name in names:
@@ -119,12 +128,24 @@ class NeedForm(forms.ModelForm):
             self.fields.pop("internal_reference")
         self.fields["urgency"].choices = Need.Urgency.choices  # type: ignore[attr-defined]
         household: Any = self.fields["household_type"]
+        # Fiche 7: only an organisation accredited for the care of minors is offered the
+        # choice (the service refuses it from anyone else too).
+        types = [
+            (value, label)
+            for value, label in HouseholdType.choices
+            if allow_minors or value != HouseholdType.MINOR
+        ]
+        if not allow_minors:
+            household.help_text = _(
+                "Unaccompanied minors: only an organisation accredited by the city for "
+                "their care can post a need for them."
+            )
         if kind == HelpKind.HOUSING:
-            household.choices = HouseholdType.choices
+            household.choices = types
             household.required = True
             self.fields["housing_types"].required = True
         else:
-            household.choices = [("", _("Not relevant")), *HouseholdType.choices]
+            household.choices = [("", _("Not relevant")), *types]
         if "category" in self.fields:
             category = self.fields["category"]
             category.queryset = categories_for(kind)  # type: ignore[attr-defined]
@@ -141,6 +162,8 @@ class NeedForm(forms.ModelForm):
             self.add_error("wanted_until", _("The end date comes before the start date."))
         if (data.get("adults") or 0) + (data.get("children") or 0) < 1:
             self.add_error("adults", _("A need concerns at least one person."))
+        if data.get("household_type") == HouseholdType.MINOR and not self.allow_minors:
+            self.add_error("household_type", MINORS_REFUSED)
         return data
 
 

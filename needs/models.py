@@ -51,7 +51,9 @@ class Need(models.Model):
         S.OPEN: {S.PARTLY_MATCHED, S.MATCHED, S.FULFILLED, S.CLOSED, S.CANCELLED, S.EXPIRED},
         S.PARTLY_MATCHED: {S.OPEN, S.MATCHED, S.FULFILLED, S.CLOSED, S.CANCELLED, S.EXPIRED},
         S.MATCHED: {S.PARTLY_MATCHED, S.OPEN, S.FULFILLED, S.CLOSED, S.CANCELLED},
-        S.FULFILLED: {S.CLOSED},
+        # A need marked fulfilled when a stay ended can be opened again by its association
+        # if the household turns out to still need it.
+        S.FULFILLED: {S.CLOSED, S.OPEN},
         S.EXPIRED: {S.OPEN, S.CLOSED},
         S.CLOSED: set(),
         S.CANCELLED: set(),
@@ -71,6 +73,14 @@ class Need(models.Model):
             _("Entered by city staff for an association"),
         )
         COUNTER = "counter", _("Entered by city staff at a counter")
+
+    class Attention(models.TextChoices):
+        """Why staff must look at a need again first (top of their queue)."""
+
+        DIFFICULT = "difficult", _("The stay was reported difficult: place the household again")
+        BROKE_DOWN = "broke_down", _("The stay broke down: place the household again")
+        ENDED_EARLY = "ended_early", _("The stay ended early: place the household again")
+        STILL_NEEDED = "still_needed", _("The stay ended and the household still needs help")
 
     class HousingType(models.TextChoices):
         ROOM = "room", _("A room in a shared home")
@@ -176,6 +186,17 @@ class Need(models.Model):
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated on"), auto_now=True)
     opened_at = models.DateTimeField(_("published on"), null=True, blank=True)
+    # Set when a match of this need ended and the household must be placed again: staff
+    # see it first, with the reason, until a new match is confirmed.
+    attention_reason = models.CharField(
+        _("reopened because"),
+        max_length=20,
+        choices=Attention.choices,
+        blank=True,
+        # Rows loaded in bulk outside the ORM (imports, the benchmark's COPY) get it too.
+        db_default="",
+    )
+    attention_since = models.DateTimeField(_("reopened on"), null=True, blank=True)
 
     objects = NeedQuerySet.as_manager()
 
@@ -190,6 +211,7 @@ class Need(models.Model):
             models.Index(fields=["household_type"], name="need_household_type"),
             models.Index(fields=["step_free_access"], name="need_step_free"),
             models.Index(fields=["organisation", "status"], name="need_organisation_status"),
+            models.Index(fields=["status", "attention_since"], name="need_attention_queue"),
         ]
         constraints = [
             models.CheckConstraint(

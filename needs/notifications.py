@@ -22,3 +22,11 @@ register_staff_queue(
         url="/equipe/besoins/?flagged=1",
     )
 )
+register_staff_queue(
+    StaffQueue(
+        key="needs.to_place_again",
+        label=_("Households to place again after a stay ended"),
+        count=lambda: Need.objects.active().filter(attention_since__isnull=False).count(),
+        url="/equipe/mises-en-relation/",
+    )
+)

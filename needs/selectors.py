@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -22,6 +22,35 @@ def needs_visible_to(user: object) -> NeedQuerySet:
         return needs
     organisation_ids = [m.organisation_id for m in roles.active_memberships(user)]
     return needs.of_organisations(organisation_ids)
+
+
+def staff_queue() -> NeedQuerySet:
+    """Open needs in the order staff should take them: households to place again after a
+    stay ended (longest waiting first), then critical, high and normal urgency, each by
+    how long it has been open. The queue of the matching workbench."""
+    urgency = Case(
+        When(urgency=Need.Urgency.CRITICAL, then=Value(0)),
+        When(urgency=Need.Urgency.HIGH, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    first = Case(When(attention_since__isnull=False, then=Value(0)), default=Value(1))
+    return (
+        Need.objects.active()
+        .select_related("category", "organisation")
+        .annotate(attention_first=first, urgency_order=urgency)
+        .order_by("attention_first", "attention_since", "urgency_order", "opened_at", "id")
+    )
+
+
+def reopened_after_match() -> NeedQuerySet:
+    """Households to place again (a stay broke down, ended early, or ended while still
+    needed), the longest waiting first."""
+    return (
+        Need.objects.active()
+        .filter(attention_since__isnull=False)
+        .order_by("attention_since", "id")
+    )
 
 
 def categories_for(kind: str) -> QuerySet[Category]:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.models import Organisation, User
@@ -22,11 +23,16 @@ from core.lifecycle import transition
 from core.models import Sector
 from core.pii import personal_data_kinds
 from core.text import clean_reason, without_bidi_controls
-from core.vocabulary import HelpKind
+from core.vocabulary import HelpKind, HouseholdType
 from needs.models import Need, NeedTransition
 from needs.signals import need_published, need_withdrawn
 
 Status = Need.Status
+
+MINORS_REFUSED = gettext_lazy(
+    "Only an organisation that the city accredited for the care of minors can post a need "
+    "for an unaccompanied minor."
+)
 
 # The fields a writer may set; everything else (status, flags, origin) the services set.
 WRITABLE = (
@@ -92,6 +98,10 @@ def _check_consistent(need: Need) -> None:
             _("A household with children is a family: choose that household type."),
             code="household",
         )
+    if need.household_type == HouseholdType.MINOR and not (
+        need.organisation is not None and need.organisation.is_accredited_for_minors
+    ):
+        raise DomainError(MINORS_REFUSED, code="minors_not_accredited")
 
 
 def _apply(need: Need, data: Mapping[str, Any]) -> None:
@@ -181,10 +191,24 @@ def _move(need: Need, to: str, by: User | None, note: str = "", **fields: Any) -
     )
 
 
+def _starting_from(need: Need, *allowed: str) -> None:
+    """The table says what may follow what; this says which service starts from where
+    (publishing a draft and reopening a fulfilled need both lead to "open")."""
+    current = Need.objects.filter(pk=need.pk).values_list("status", flat=True).first()
+    if current not in allowed:
+        labels = dict(Need.Status.choices)
+        raise DomainError(
+            _("This cannot be done to a need that is “%(status)s”.")
+            % {"status": labels.get(current or "", current)},
+            code="transition_refused",
+        )
+
+
 @transaction.atomic
 def need_publish(*, need: Need, by: User) -> Need:
     """Draft → open: the need counts on the public page and matching sees it."""
     _check_may_manage(by, need.organisation)
+    _starting_from(need, Status.DRAFT)
     if need.organisation is not None and not need.organisation.is_verified:
         raise DomainError(_("The organisation is not verified yet."), code="not_verified")
     _check_consistent(need)
@@ -225,8 +249,11 @@ def need_cancel(*, need: Need, by: User, note: str = "") -> Need:
 
 @transaction.atomic
 def need_reopen(*, need: Need, by: User) -> Need:
-    """An expired need that is still needed goes back to open."""
+    """An expired need that is still needed, or a need marked fulfilled whose household
+    still needs help, goes back to open."""
     _check_may_manage(by, need.organisation)
+    _starting_from(need, Status.EXPIRED, Status.FULFILLED)
+    _check_consistent(need)
     need = _move(need, Status.OPEN, by)
     audit(actor=by, action="needs.need.reopened", target=need)
     need_published.send(sender=Need, need=need, by=by)
@@ -243,10 +270,48 @@ def need_expire(*, need: Need) -> Need:
 
 @transaction.atomic
 def need_record_matching(*, need: Need, to: str, by: User | None = None) -> Need:
-    """For the matching app: open ↔ partly matched ↔ matched as capacity is allocated."""
+    """For the matching app: open ↔ partly matched ↔ matched as capacity is allocated.
+    A household placed again leaves the top of the staff queue."""
     if to not in (Status.OPEN, Status.PARTLY_MATCHED, Status.MATCHED):
         raise ValueError(to)
-    return _move(need, to, by)
+    fields: dict[str, Any] = {}
+    if to != Status.OPEN and need.attention_reason:
+        fields = {"attention_reason": "", "attention_since": None}
+    return _move(need, to, by, **fields)
+
+
+@transaction.atomic
+def need_reopen_after_match(
+    *, need: Need, to: str, reason: str, by: User | None = None, note: str = ""
+) -> Need:
+    """For the matching app: a match of this need ended (a breakdown, an early end, or a
+    stay over while the household still needs help). The need is open to offers again,
+    with its history, at the top of the staff queue with ``reason`` until a new match is
+    confirmed; planners are told as for a published need."""
+    if to not in (Status.OPEN, Status.PARTLY_MATCHED) or reason not in Need.Attention.values:
+        raise ValueError((to, reason))
+    fields = {"attention_reason": reason, "attention_since": timezone.now()}
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    if need.status == to:
+        for name, value in fields.items():
+            setattr(need, name, value)
+        need.save(update_fields=[*fields, "updated_at"])
+    else:
+        need = _move(need, to, by, note=note or reason, **fields)
+    audit(actor=by, action="needs.need.reopened_after_match", target=need,
+          detail={"reason": reason})  # fmt: skip
+    need_published.send(sender=Need, need=need, by=by)
+    return need
+
+
+@transaction.atomic
+def need_fulfil_after_match(*, need: Need, by: User | None = None, note: str = "") -> Need:
+    """For the matching app: the stay or the help is over and nothing more is needed.
+    Its association can open it again (``need_reopen``) if the household still needs it."""
+    need = _move(need, Status.FULFILLED, by, note=note, attention_reason="", attention_since=None)
+    audit(actor=by, action="needs.need.fulfilled", target=need, detail={"after_match": True})
+    need_withdrawn.send(sender=Need, need=need, by=by, reason="fulfilled")
+    return need
 
 
 @transaction.atomic

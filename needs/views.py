@@ -36,6 +36,7 @@ from needs.forms import (
     StaffNeedFilterForm,
 )
 from needs.models import Need, NeedQuerySet
+from needs.panels import panels_for
 
 PAGE_SIZE = 20
 LANGUAGE_LABELS = dict(SPOKEN_LANGUAGES)
@@ -163,7 +164,12 @@ def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         raise Http404
     origin, organisation = _intake(request)
     show_reference = roles.can_see_internal_reference(request.user, organisation)
-    form = NeedForm(request.POST or None, kind=kind, show_reference=show_reference)
+    form = NeedForm(
+        request.POST or None,
+        kind=kind,
+        show_reference=show_reference,
+        allow_minors=roles.can_post_for_minors(request.user, organisation),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         sectors = data.pop("sectors")
@@ -232,6 +238,7 @@ def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ],
         "allowed": Need.TRANSITIONS.get(need.status, set()),
         "step": 3 if need.status == Need.Status.DRAFT else None,
+        "panels": panels_for(request, need),
     }
     return render(request, "needs/detail.html", context)
 
@@ -245,7 +252,11 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("needs:detail", pk=need.pk)
     show_reference = roles.can_see_internal_reference(request.user, need.organisation)
     form = NeedForm(
-        request.POST or None, instance=need, kind=need.kind, show_reference=show_reference
+        request.POST or None,
+        instance=need,
+        kind=need.kind,
+        show_reference=show_reference,
+        allow_minors=roles.can_post_for_minors(request.user, need.organisation),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

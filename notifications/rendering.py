@@ -28,6 +28,9 @@ class Rendered:
     inapp: str
     action_url: str
     unsubscribe_url: str | None
+    # For the notification centre: the same page on the address being browsed (a path),
+    # so that a demo started on another port, or a second host name, still links home.
+    link: str = ""
 
 
 def unsubscribe_token(*, user_id: int, type_name: str) -> str:
@@ -87,7 +90,9 @@ def render_type(
         )
         sms = part("sms.txt", required=False)
         inapp = " ".join((part("inapp.txt") or subject).split())
-    return Rendered(subject, text, html, sms, inapp, action_url, unsubscribe_url)
+    path = str(context.get("url", "/"))
+    link = path if path.startswith("/") and not path.startswith("//") else action_url
+    return Rendered(subject, text, html, sms, inapp, action_url, unsubscribe_url, link)
 
 
 def render(notification: Notification) -> Rendered:

@@ -312,6 +312,18 @@ def urgent_call_send(
             ),
             code="personal_data",
         )
+    audience = urgent_call_audience(kind=kind, sector=sector, language=language)
+    recipients = audience.count()
+    if not recipients:
+        # Refused before it is recorded: a call that reaches nobody uses none of the day's.
+        raise DomainError(
+            _(
+                "Nobody who opted in to urgent calls matches this kind of help, district and "
+                "language: the call was not sent and does not count. Widen the district or "
+                "choose another language."
+            ),
+            code="no_recipients",
+        )
     since = timezone.now() - timedelta(hours=24)
     if (
         UrgentCall.objects.filter(created_at__gte=since).count()
@@ -322,14 +334,13 @@ def urgent_call_send(
             % {"limit": settings.ENTRAIDE_URGENT_CALLS_PER_DAY},
             code="limit_reached",
         )
-    audience = urgent_call_audience(kind=kind, sector=sector, language=language)
     call = UrgentCall.objects.create(
         author=by,
         message=message,
         kind=kind,
         sector=sector,
         language=language,
-        recipients_count=audience.count(),
+        recipients_count=recipients,
     )
     audit(
         actor=by,

@@ -206,7 +206,47 @@ def load_demo(*, sectors: list[Sector], users: dict[str, User], stdout: Any) -> 
     made[-2].moderation_message = "Merci de préciser les dates de disponibilité."
     Offer.objects.bulk_create(made)
     _history(made, staff, now)
+    _phone_offer_to_call_back(sectors[0], staff, now)
     stdout.write(f"  offers: {len(made)} (about one in five waiting for review)")
+
+
+def _phone_offer_to_call_back(sector: Sector, staff: User, now: Any) -> None:
+    """A room given on the phone line a month and a half ago, whose caller has no account:
+    its confirmation is due, so it is on the staff's "call back to confirm" list."""
+    offer = Offer.objects.create(
+        kind="housing", title="Chambre chez une retraitée (par téléphone)", housing_type="room",
+        capacity=1, household_types=["single_adult", "woman_alone"], sector=sector,
+        street_address="5 rue du Téléphone", postcode="38000", origin=Offer.Origin.PHONE,
+        entered_by=staff, caller_name="Mme Démo", caller_phone="0600000000",
+        consent_recorded_at=now - timedelta(days=45), status=Offer.Status.PUBLISHED,
+        submitted_at=now - timedelta(days=45), published_at=now - timedelta(days=44),
+        last_confirmed_at=now - timedelta(days=44), reminder_sent_at=now - timedelta(days=3),
+    )  # fmt: skip
+    OfferTransition.objects.bulk_create(
+        [
+            OfferTransition(
+                subject=offer,
+                from_status="",
+                to_status="pending",
+                by=staff,
+                at=now - timedelta(days=45),
+                note="phone",
+            ),
+            OfferTransition(
+                subject=offer,
+                from_status="pending",
+                to_status="published",
+                by=staff,
+                at=now - timedelta(days=44),
+            ),
+        ]
+    )
+    HousingCheck.objects.bulk_create(
+        HousingCheck(
+            offer=offer, step=step, done_by=staff, done_on=(now - timedelta(days=44)).date()
+        )
+        for step in HousingCheck.Step.values
+    )
 
 
 def _neighbours() -> list[User]:

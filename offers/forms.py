@@ -184,6 +184,14 @@ class RejectForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is taken out of matching (shown to the resident)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+
 class QuestionForm(forms.Form):
     question = forms.CharField(
         label=_("Your question to the resident"),

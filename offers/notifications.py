@@ -1,5 +1,6 @@
 """The messages the offers app sends, and its line in the staff digest."""
 
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from core.staff_queues import StaffQueue, register_staff_queue
@@ -44,6 +45,15 @@ AVAILABILITY_REMINDER = register(
         example_context={**_EXAMPLE, "url": "/offres/disponibilite/token/", "days": 14},
     )
 )
+OFFER_WITHDRAWN = register(
+    NotificationType(
+        name="offers.offer_withdrawn",
+        label=_("The city team took your offer back for review"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context=_EXAMPLE,
+    )
+)
 OFFER_EXPIRED = register(
     NotificationType(
         name="offers.offer_expired",
@@ -63,6 +73,18 @@ TAKEOVER_INVITATION = register(
     )
 )
 
+register_staff_queue(
+    StaffQueue(
+        key="offers.call_back",
+        label=_("Offers taken by phone to confirm by calling back"),
+        count=lambda: (
+            Offer.objects.published()
+            .filter(owner__isnull=True, reminder_sent_at__gt=F("last_confirmed_at"))
+            .count()
+        ),
+        url="/equipe/offres/a-rappeler/",
+    )
+)
 register_staff_queue(
     StaffQueue(
         key="offers.pending",

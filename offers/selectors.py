@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import F, Q
 from django.db.models.functions import Lower, Upper
+from django.utils import timezone
 
 from accounts.models import User
 from offers.models import Offer, normalise_phone
@@ -18,6 +21,22 @@ def moderation_queue() -> list[Offer]:
     return list(
         Offer.objects.pending().select_related("sector", "category").order_by("submitted_at", "id")
     )
+
+
+def call_back_list() -> list[Offer]:
+    """Offers taken by phone whose availability is due to be confirmed: the people to call
+    back, the soonest to expire first. Each row carries ``expires_on``."""
+    grace = timedelta(days=settings.ENTRAIDE_OFFER_CONFIRM_GRACE_DAYS)
+    offers = list(
+        Offer.objects.published()
+        .filter(owner__isnull=True, reminder_sent_at__gt=F("last_confirmed_at"))
+        .select_related("sector", "category")
+        .order_by("reminder_sent_at", "id")
+    )
+    for offer in offers:
+        assert offer.reminder_sent_at is not None
+        offer.expires_on = timezone.localdate(offer.reminder_sent_at + grace)  # type: ignore[attr-defined]
+    return offers
 
 
 def possible_duplicates(

@@ -348,6 +348,26 @@ def offer_request_information(*, offer: Offer, by: User, question: str) -> Offer
     return offer
 
 
+@transaction.atomic
+def offer_withdraw(*, offer: Offer, by: User, reason: str) -> Offer:
+    """Staff take a published or paused offer out of matching (a doubt about the host, a
+    complaint): it goes back to review with the reason its owner reads, and its
+    proposals waiting for an answer are cancelled at once."""
+    if not roles.is_staff_member(by):
+        raise PermissionError("Only city staff withdraw an offer.")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Write the reason: the resident will read it."), code="no_reason")
+    offer = _locked_in(offer, Status.PUBLISHED, Status.PAUSED)
+    now = timezone.now()
+    _move(offer, Status.PENDING, by=by, note=reason, moderation_message=reason,
+          submitted_at=now)  # fmt: skip
+    audit(actor=by, action="offers.offer.withdrawn", target=offer)
+    _tell_owner(offer, "offers.offer_withdrawn", f"withdrawn:{now.timestamp()}")
+    _withdrawn(offer, by=by, reason="withdrawn")
+    return offer
+
+
 def offer_contact_reveal(*, offer: Offer, by: User) -> dict[str, str]:
     """The exact address and the owner's contact, for staff only, each look audited."""
     if not roles.is_staff_member(by):
@@ -451,17 +471,43 @@ def offer_take_over(*, offer: Offer, user: User) -> Offer:
     return offer
 
 
+CALL_BACK_ANSWERS = ("available", "pause", "close")
+
+
+@transaction.atomic
+def offer_answer_by_phone(*, offer: Offer, by: User, answer: str) -> Offer:
+    """Staff called back the person who gave an offer by phone, and record their answer to
+    "is it still available?": confirmed (its clock starts again), paused or closed."""
+    if not roles.is_staff_member(by):
+        raise PermissionError("Only city staff record an answer given on the phone.")
+    if answer not in CALL_BACK_ANSWERS:
+        raise ValueError(answer)
+    if answer == "available":
+        offer = offer_confirm_availability(offer=offer, by=by)
+    elif answer == "pause":
+        offer = _locked_in(offer, Status.PUBLISHED)
+        offer = offer_pause(offer=offer, by=by)
+    else:
+        offer = offer_close(offer=offer, by=by)
+    audit(actor=by, action="offers.offer.availability_answered_by_phone", target=offer,
+          detail={"answer": answer})  # fmt: skip
+    return offer
+
+
 # --- Periodic ----------------------------------------------------------------------
 
 
 def offers_send_availability_reminders(*, now: Any = None) -> int:
-    """Ask the owner of every offer published for 30 days without a confirmation."""
+    """Ask the owner of every offer published for 30 days without a confirmation. An
+    offer taken by phone joins the same cycle: it goes on the staff's call-back list
+    (``selectors.call_back_list``), its caller gets the link if they gave an e-mail, and it
+    expires like the others if nobody confirms it."""
     now = now or timezone.now()
     due = now - timedelta(days=settings.ENTRAIDE_OFFER_CONFIRM_EVERY_DAYS)
     sent = 0
     candidates = (
         Offer.objects.published()
-        .filter(owner__isnull=False, last_confirmed_at__lte=due)
+        .filter(last_confirmed_at__lte=due)
         .exclude(reminder_sent_at__gt=F("last_confirmed_at"))
     )
     for offer_id in candidates.values_list("pk", flat=True).iterator():
@@ -481,10 +527,14 @@ def _remind(offer_id: int, now: Any) -> int:
     offer.reminder_sent_at = now
     offer.save(update_fields=["reminder_sent_at"])
     assert offer.last_confirmed_at is not None
+    if offer.owner is None and not offer.caller_email:
+        return 1  # on the call-back list only
     notify(
         type="offers.availability_reminder",
         key=f"offers.availability_reminder:{offer.pk}:{offer.last_confirmed_at.timestamp()}",
         recipient=offer.owner,
+        address="" if offer.owner else offer.caller_email,
+        language=None if offer.owner else offer.language,
         context={
             "offer_id": offer.pk,
             "title": offer.title,

@@ -26,6 +26,7 @@ from offers.forms import (
     QuestionForm,
     RejectForm,
     StaffOfferFilterForm,
+    WithdrawForm,
     offer_form_class,
 )
 from offers.models import HostCharter, HousingCheck, Offer
@@ -35,6 +36,25 @@ from offers.models import HostCharter, HousingCheck, Offer
 def queue(request: HttpRequest) -> HttpResponse:
     context = {"pending": selectors.moderation_queue(), "filters": StaffOfferFilterForm()}
     return render(request, "offers/staff/queue.html", context)
+
+
+@staff_required
+@require_GET
+def call_back(request: HttpRequest) -> HttpResponse:
+    """Offers taken by phone to confirm: call the person back and record the answer."""
+    return render(request, "offers/staff/call_back.html", {"offers": selectors.call_back_list()})
+
+
+@staff_required
+@require_POST
+def call_back_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    offer = _offer(pk)
+    answer = request.POST.get("answer", "")
+    if answer not in services.CALL_BACK_ANSWERS:
+        raise Http404
+    services.offer_answer_by_phone(offer=offer, by=request.user, answer=answer)
+    messages.success(request, _("The answer of “%(title)s” is recorded.") % {"title": offer.title})
+    return redirect("offers-staff:call-back")
 
 
 @staff_required
@@ -64,6 +84,7 @@ def _review_context(offer: Offer, **extra: Any) -> dict[str, Any]:
         "check_form": HousingCheckForm(),
         "reject_form": RejectForm(),
         "question_form": QuestionForm(),
+        "withdraw_form": WithdrawForm(),
         "history": offer.transitions.select_related("by").order_by("-at", "-id")[:20],
         "charter_acceptance": offer.charter_acceptances.select_related("charter").first(),
         "duplicates": selectors.possible_duplicates(
@@ -102,7 +123,12 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
         services.offer_approve(offer=offer, by=request.user)
         messages.success(request, _("The offer is published and its owner told."))
         return redirect("offers-staff:queue")
-    forms_by_decision = {"reject": RejectForm, "ask": QuestionForm, "check": HousingCheckForm}
+    forms_by_decision = {
+        "reject": RejectForm,
+        "ask": QuestionForm,
+        "check": HousingCheckForm,
+        "withdraw": WithdrawForm,
+    }
     if decision not in forms_by_decision:
         raise Http404
     form = forms_by_decision[decision](request.POST)
@@ -113,6 +139,12 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
         services.offer_reject(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("The offer is refused and its owner told why."))
         return redirect("offers-staff:queue")
+    if decision == "withdraw":
+        services.offer_withdraw(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(
+            request, _("The offer is back in review; its pending proposals are cancelled.")
+        )
+        return redirect("offers-staff:detail", pk=offer.pk)
     if decision == "ask":
         services.offer_request_information(
             offer=offer, by=request.user, question=form.cleaned_data["question"]
@@ -125,7 +157,8 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
 
 
 def _form_name(decision: str) -> str:
-    return {"reject": "reject_form", "ask": "question_form", "check": "check_form"}[decision]
+    return {"reject": "reject_form", "ask": "question_form", "check": "check_form",
+            "withdraw": "withdraw_form"}[decision]  # fmt: skip
 
 
 @staff_required

@@ -21,6 +21,12 @@ staff_urlpatterns = (
     [
         path("offres/", staff_views.queue, name="queue"),
         path("offres/recherche/", staff_views.search, name="search"),
+        path("offres/a-rappeler/", staff_views.call_back, name="call-back"),
+        path(
+            "offres/a-rappeler/<int:pk>/",
+            staff_views.call_back_answer,
+            name="call-back-answer",
+        ),
         path("offres/telephone/", staff_views.phone_intake, name="phone"),
         path("offres/charte/", staff_views.charter, name="charter"),
         path("offres/doublons/", staff_views.duplicates, name="duplicates"),

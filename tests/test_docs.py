@@ -34,16 +34,18 @@ def named_paths(text: str) -> set[str]:
     return {found.rstrip(".") for found in PATH.findall(text)}
 
 
+# Templates and static files are named relative to their app's folder of them.
 TEMPLATES = {
     str(path.relative_to(folder))
-    for folder in ROOT.glob("**/templates")
+    for kind in ("templates", "static")
+    for folder in ROOT.glob(f"**/{kind}")
     if not SKIPPED_PARTS & set(folder.relative_to(ROOT).parts)
-    for path in folder.rglob("*.html")
+    for path in folder.rglob("*.*")
 }
 
 
 def exists(name: str) -> bool:
-    """A file of the repository, of a project package, or a template of an app."""
+    """A file of the repository, of a project package, or a template or static file."""
     return (ROOT / name).exists() or (ROOT / "platform" / name).exists() or name in TEMPLATES
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from matching.engine.facts import HOUSING, NeedFacts, OfferFacts
+from matching.engine.facts import HOUSING, MINOR, NeedFacts, OfferFacts
 from matching.engine.geo import haversine_km
 
 Rule = Callable[[NeedFacts, OfferFacts], bool]
@@ -36,6 +36,20 @@ def household_type_welcome(need: NeedFacts, offer: OfferFacts) -> bool:
     # A women-only room ({"woman_alone"}) never goes to a "single_adult"; a need without
     # a household type fits no housing offer, since nobody can say it is welcome.
     return need.kind != HOUSING or need.household_type in offer.household_types
+
+
+def minors_through_accredited(need: NeedFacts, offer: OfferFacts) -> bool:
+    """Fiche 7: an unaccompanied minor is placed only through an organisation accredited
+    for the care of minors, and only with a host who accepted minors (``household_type``
+    checks the host's side; this rule checks the organisation's, for every kind)."""
+    return need.household_type != MINOR or (
+        need.minors_accredited and (need.kind != HOUSING or MINOR in offer.household_types)
+    )
+
+
+def not_broken_down_before(need: NeedFacts, offer: OfferFacts) -> bool:
+    # A household whose stay there broke down or ended early is never sent back.
+    return offer.id not in need.excluded_offer_ids
 
 
 def housing_type_wanted(need: NeedFacts, offer: OfferFacts) -> bool:
@@ -89,6 +103,8 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("category", category_fits),
     ("beds", enough_beds),
     ("household_type", household_type_welcome),
+    ("minors", minors_through_accredited),
+    ("broken_down", not_broken_down_before),
     ("housing_type", housing_type_wanted),
     ("step_free", step_free_if_needed),
     ("pets", no_pets_if_needed),

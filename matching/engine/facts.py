@@ -16,6 +16,8 @@ HOUSING = "housing"
 DONATION = "donation"
 SKILL = "skill"
 
+MINOR = "minor"  # core.vocabulary.HouseholdType.MINOR
+
 CRITICAL = "critical"
 HIGH = "high"
 NORMAL = "normal"
@@ -78,6 +80,11 @@ class NeedFacts:
     max_distance_km: int | None
     urgency: str
     opened_at: datetime
+    # Fiche 7: the need's organisation is accredited for the care of minors (a need for an
+    # unaccompanied minor is proposed only then, and only to hosts who accepted minors).
+    minors_accredited: bool = False
+    # Offers where this household's stay broke down or ended early: never proposed again.
+    excluded_offer_ids: frozenset[int] = frozenset()
 
     @property
     def is_critical(self) -> bool:

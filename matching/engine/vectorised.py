@@ -21,7 +21,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from matching.engine.facts import HOUSING, Edge, NeedFacts, OfferFacts
+from matching.engine.facts import HOUSING, MINOR, Edge, NeedFacts, OfferFacts
 from matching.engine.geo import EARTH_RADIUS_KM
 from matching.engine.scoring import Weights, urgency_points, wanted_period
 
@@ -226,9 +226,11 @@ def _dates_mask(bucket: Bucket, need: NeedFacts, mask: Bools) -> Bools:
 
 def _feasible_before_distance(bucket: Bucket, need: NeedFacts) -> Ints:
     """Indices of the offers that pass every rule but the distance (``RULES``)."""
-    if need.units < 1:
-        return np.empty(0, np.int64)
+    if need.units < 1 or (need.household_type == MINOR and not need.minors_accredited):
+        return np.empty(0, np.int64)  # constraints.minors_through_accredited
     mask = bucket.units >= 1
+    if need.excluded_offer_ids:  # constraints.not_broken_down_before
+        mask &= ~np.isin(bucket.ids, np.fromiter(need.excluded_offer_ids, np.int64))
     if need.kind == HOUSING:
         mask &= _housing_mask(bucket, need)
     if need.no_pets:

@@ -100,6 +100,9 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def verified(self) -> OrganisationQuerySet:
         return self.filter(verified_at__isnull=False)
 
+    def accredited_for_minors(self) -> OrganisationQuerySet:
+        return self.verified().filter(minors_accredited_at__isnull=False)
+
     def to_verify(self) -> OrganisationQuerySet:
         """Applications waiting for a decision of city staff, oldest first."""
         return self.filter(verified_at__isnull=True, refused_at__isnull=True).order_by(
@@ -170,6 +173,19 @@ class Organisation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Fiche 7: unaccompanied minors are hosted only through an organisation that city
+    # staff accredited for their care; only such an organisation may post a need for one.
+    minors_accredited_at = models.DateTimeField(
+        _("accredited for the care of minors on"), null=True, blank=True
+    )
+    minors_accredited_by = models.ForeignKey(
+        User,
+        verbose_name=_("accredited for the care of minors by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -185,6 +201,10 @@ class Organisation(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_accredited_for_minors(self) -> bool:
+        return self.is_verified and self.minors_accredited_at is not None
 
     @property
     def is_refused(self) -> bool:

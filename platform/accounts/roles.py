@@ -116,6 +116,22 @@ def can_manage_needs_of(user: Any, organisation: Organisation | None) -> bool:
     return organisation is not None and is_member_of(user, organisation)
 
 
+def can_accredit_for_minors(user: Any) -> bool:
+    """Mark an organisation as accredited for the care of minors, or withdraw it: staff."""
+    return is_staff_member(user)
+
+
+def can_post_for_minors(user: Any, organisation: Organisation | None) -> bool:
+    """Post a need for an unaccompanied minor (fiche 7): only for an organisation that
+    staff accredited for the care of minors, by those who manage its needs. Never for a
+    person met at a counter: a minor is always accompanied by such an organisation."""
+    return (
+        organisation is not None
+        and organisation.is_accredited_for_minors
+        and can_manage_needs_of(user, organisation)
+    )
+
+
 def internal_reference_access(user: Any) -> Callable[[int | None], bool]:
     """Who reads a need's internal reference, given the need's organisation id: the
     association's own members only; for a need city staff met at a counter (no

@@ -46,6 +46,10 @@ def load_demo(*, sectors: list[Sector], users: dict[str, User], stdout: Any) -> 
         },
     )
     network.sectors.set(sectors[2:7])
+    if network.minors_accredited_at is None:  # fiche 7: it may post needs for minors
+        Organisation.objects.filter(pk=network.pk).update(
+            minors_accredited_at=timezone.now(), minors_accredited_by=staff
+        )
     # The member of Accueil Solidaire is also an admin here: they choose whom they act for.
     Membership.objects.get_or_create(
         user=users["asso-membre@example.org"],

@@ -59,6 +59,15 @@ class RefusalForm(forms.Form):
     )
 
 
+class AccreditationWithdrawalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the accreditation ends (kept in the audit log)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        required=False,
+    )
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address of the person to invite"))
     role = forms.ChoiceField(

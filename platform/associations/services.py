@@ -125,6 +125,61 @@ def organisation_refuse(*, organisation: Organisation, by: User, reason: str) ->
 
 
 @transaction.atomic
+def organisation_accredit_for_minors(*, organisation: Organisation, by: User) -> Organisation:
+    """City staff record that a verified organisation is accredited for the care of
+    unaccompanied minors (fiche 7): from now on it may post needs for them, and the
+    matching proposes those needs to hosts who accepted minors. Audited, dated, signed."""
+    if not roles.can_accredit_for_minors(by):
+        raise DomainError(
+            _("Only city staff record an accreditation for the care of minors."), code="forbidden"
+        )
+    organisation = _locked(organisation)
+    if not organisation.is_verified:
+        raise DomainError(
+            _("Verify the organisation before recording its accreditation."), code="not_verified"
+        )
+    if organisation.minors_accredited_at is not None:
+        raise DomainError(
+            _("This organisation is already accredited for the care of minors."),
+            code="already_accredited",
+        )
+    organisation.minors_accredited_at = timezone.now()
+    organisation.minors_accredited_by = by
+    organisation.save(update_fields=["minors_accredited_at", "minors_accredited_by"])
+    audit(actor=by, action="associations.organisation.minors_accredited", target=organisation)
+    return organisation
+
+
+@transaction.atomic
+def organisation_withdraw_minors_accreditation(
+    *, organisation: Organisation, by: User, reason: str = ""
+) -> Organisation:
+    """The accreditation ends: the organisation can no longer post needs for minors, and
+    the matching stops proposing the ones it has (they stay visible to it and to staff)."""
+    if not roles.can_accredit_for_minors(by):
+        raise DomainError(
+            _("Only city staff record an accreditation for the care of minors."), code="forbidden"
+        )
+    organisation = _locked(organisation)
+    if organisation.minors_accredited_at is None:
+        raise DomainError(
+            _("This organisation is not accredited for the care of minors."),
+            code="not_accredited",
+        )
+    since = organisation.minors_accredited_at
+    organisation.minors_accredited_at = None
+    organisation.minors_accredited_by = None
+    organisation.save(update_fields=["minors_accredited_at", "minors_accredited_by"])
+    audit(
+        actor=by,
+        action="associations.organisation.minors_accreditation_withdrawn",
+        target=organisation,
+        detail={"accredited_since": since.isoformat(), "reason": reason.strip()[:500]},
+    )
+    return organisation
+
+
+@transaction.atomic
 def organisation_reapply(*, organisation: Organisation, by: User) -> Organisation:
     """After a refusal, an admin sends the application back to the queue."""
     organisation = _locked(organisation)

@@ -20,9 +20,20 @@ urlpatterns = [
 staff_urlpatterns = (
     [
         path("associations/", views.staff_queue, name="queue"),
+        path("associations/verifiees/", views.staff_verified, name="verified"),
         path("associations/<int:pk>/", views.staff_review, name="review"),
         path("associations/<int:pk>/verifier/", views.staff_verify, name="verify"),
         path("associations/<int:pk>/refuser/", views.staff_refuse, name="refuse"),
+        path(
+            "associations/<int:pk>/mineurs/agreer/",
+            views.staff_accredit_minors,
+            name="accredit-minors",
+        ),
+        path(
+            "associations/<int:pk>/mineurs/retirer/",
+            views.staff_withdraw_minors,
+            name="withdraw-minors",
+        ),
     ],
     "associations-staff",
 )

@@ -16,6 +16,7 @@ from accounts import roles
 from accounts.models import Membership, Organisation
 from associations import selectors, services
 from associations.forms import (
+    AccreditationWithdrawalForm,
     ApplicationForm,
     FindHelpFilterForm,
     InvitationForm,
@@ -183,13 +184,25 @@ def staff_queue(request: AuthenticatedRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
+def staff_verified(request: AuthenticatedRequest) -> HttpResponse:
+    """Verified organisations, to reach one (its accreditation for minors, its needs)."""
+    verified = Organisation.objects.verified().select_related("minors_accredited_by")
+    return render(request, "associations/staff/verified.html", {"verified": verified})
+
+
+@staff_required
+@require_GET
 def staff_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.prefetch_related("sectors"), pk=pk)
     audit(actor=request.user, action="associations.contact.viewed", target=organisation)
     return render(
         request,
         "associations/staff/review.html",
-        {"organisation": organisation, "refusal_form": RefusalForm()},
+        {
+            "organisation": organisation,
+            "refusal_form": RefusalForm(),
+            "withdraw_form": AccreditationWithdrawalForm(),
+        },
     )
 
 
@@ -211,7 +224,11 @@ def staff_refuse(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "associations/staff/review.html",
-            {"organisation": organisation, "refusal_form": form},
+            {
+                "organisation": organisation,
+                "refusal_form": form,
+                "withdraw_form": AccreditationWithdrawalForm(),
+            },
             status=400,
         )
     services.organisation_refuse(
@@ -261,3 +278,31 @@ def find_help(request: HttpRequest) -> HttpResponse:
         "chosen_kind": dict(PublicListing.Help.choices).get(kind, ""),
     }
     return render(request, "associations/find_help.html", context)
+
+
+@staff_required
+@require_POST
+def staff_accredit_minors(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    services.organisation_accredit_for_minors(organisation=organisation, by=request.user)
+    messages.success(
+        request,
+        _("%(name)s is now accredited for the care of minors.") % {"name": organisation.name},
+    )
+    return redirect("associations-staff:review", pk=pk)
+
+
+@staff_required
+@require_POST
+def staff_withdraw_minors(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    form = AccreditationWithdrawalForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.organisation_withdraw_minors_accreditation(
+        organisation=organisation, by=request.user, reason=reason
+    )
+    messages.success(
+        request,
+        _("%(name)s is no longer accredited for the care of minors.") % {"name": organisation.name},
+    )
+    return redirect("associations-staff:review", pk=pk)

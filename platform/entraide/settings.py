@@ -303,7 +303,13 @@ if _unknown_steps:
 
 # --- Matching ----------------------------------------------------------------------
 
-# A proposal not answered by both sides after this many days expires and frees its units.
+# A proposal not answered by both sides in time expires and frees its units. The time
+# follows the need's urgency (docs/design.md §11): critical 48 hours, high 4 days, normal 7
+# days; the side that has not answered is reminded halfway.
+ENTRAIDE_MATCH_ANSWER_HOURS_CRITICAL = env.integer(
+    "ENTRAIDE_MATCH_ANSWER_HOURS_CRITICAL", 48, minimum=1
+)
+ENTRAIDE_MATCH_ANSWER_DAYS_HIGH = env.integer("ENTRAIDE_MATCH_ANSWER_DAYS_HIGH", 4, minimum=1)
 ENTRAIDE_MATCH_ANSWER_DAYS = env.integer("ENTRAIDE_MATCH_ANSWER_DAYS", 7, minimum=1)
 # How many suggestions the workbench shows, and how many candidates per need a batch run
 # gives the solver (more is slower and rarely better; the bench measures the recall).
@@ -356,6 +362,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:profile"
+# A new resident who confirms their address lands on "offer help" (signed in by the
+# confirmation); an invitation's own "next" still wins.
+ACCOUNT_SIGNUP_REDIRECT_URL = "offers:create"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -580,6 +589,7 @@ SPECTACULAR_SETTINGS = {
         "OfferStatusEnum": "offers.models.Offer.Status",
         "OfferOriginEnum": "offers.models.Offer.Origin",
         "MatchStatusEnum": "matching.models.Match.Status",
+        "MatchSideEnum": "matching.models.Match.Side",
     },
 }
 

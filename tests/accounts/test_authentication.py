@@ -34,6 +34,21 @@ def test_a_new_account_must_confirm_its_email_before_signing_in(client: Client) 
     assert "_auth_user_id" not in client.session
 
 
+def test_a_new_resident_lands_on_offer_help_after_confirming_their_address(
+    client: Client,
+) -> None:
+    client.post(
+        "/compte/signup/",
+        {"email": "new@example.org", "display_name": "Amina", "password1": "un-toit-pour-tous"},
+    )
+    link = re.search(r"http://testserver(/compte/confirm-email/\S+)", mail.outbox[0].body)
+    assert link is not None
+    response = client.post(link.group(1))
+    assert response.status_code == 302
+    assert response["Location"] == "/offres/nouvelle/"
+    assert client.get(response["Location"]).status_code == 200  # signed in by the confirmation
+
+
 def test_a_new_account_speaks_the_language_of_its_sign_up(client: Client) -> None:
     client.post(
         "/compte/signup/",

@@ -181,11 +181,14 @@ def test_an_association_applies_is_verified_invites_a_member_who_posts_a_critica
     assert need.organisation == Organisation.objects.get(name=ORGANISATION)
     assert (need.status, need.urgency, need.household_size) == ("open", "critical", 3)
 
-    # The public page counts it, without anything about the people.
+    # The public page counts it, without anything about the people, and one need is a
+    # count small enough to single a household out: it reads "fewer than 5".
     colleague_page.goto(live_server.url + "/besoins/")
     expect(colleague_page.get_by_role("heading", level=1)).to_have_text("What we need now")
     main = colleague_page.get_by_role("main")
-    expect(main).to_contain_text("1 need is open, including 1 critical")
+    expect(main).to_contain_text(
+        "Open needs: fewer than 5, critical (within 48 hours): fewer than 5"
+    )
     expect(main).not_to_contain_text("GARE-2026-01")
     expect(main).not_to_contain_text("sans solution")
     assert_accessible(colleague_page)

@@ -141,11 +141,12 @@ def test_a_resident_signs_up_confirms_the_email_and_signs_in(
     assert_accessible(page)
     page.get_by_role("button", name="Confirmer", exact=True).click()
 
-    # Confirming signs the resident in, on their account page.
-    expect(page).to_have_url(re.compile(r"/compte/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(french("My account"))
-    expect(page.get_by_role("main")).to_contain_text(email)
+    # Confirming signs the resident in, on "offer help".
+    expect(page).to_have_url(re.compile(r"/offres/nouvelle/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(french("Offer help"))
     assert_accessible(page)
+    page.get_by_role("link", name=french("My account"), exact=True).click()
+    expect(page.get_by_role("main")).to_contain_text(email)
 
     # Sign out from the header, then back in with the password.
     sign_out(page)

@@ -156,12 +156,23 @@ def test_the_check_in_link_works_for_whoever_holds_it(
     assert response.status_code == 200
 
 
-def test_staff_answer_for_a_need_met_at_the_counter(room: Offer, staff: User) -> None:
+def answer_for(match: Match, side: str, **data: Any) -> str:
+    return reverse("matching-staff:answer-for", args=[match.pk, "accept"])
+
+
+def test_staff_answer_for_a_need_met_at_the_counter_once_the_person_agreed(
+    room: Offer, staff: User
+) -> None:
     match = services.match_propose(need=NeedFactory(counter=True), offer=room, by=staff)
     pages = client_for(staff)
-    assert pages.get(reverse("matching:proposal", args=[match.pk])).status_code == 200
-    pages.post(reverse("matching:answer", args=[match.pk, "accept"]))
-    assert Match.objects.get().status == Match.Status.ACCEPTED_BY_ASSOCIATION
+    page = pages.get(reverse("matching-staff:match", args=[match.pk]))
+    assert "The person met at the counter" in page.content.decode()
+    pages.post(answer_for(match, "association"), {"side": "association"})  # no consent
+    assert Match.objects.get().status == Match.Status.PROPOSED
+    pages.post(answer_for(match, "association"), {"side": "association", "consent": "on"})
+    match.refresh_from_db()
+    assert match.status == Match.Status.ACCEPTED_BY_ASSOCIATION
+    assert match.association_consent_at is not None
 
 
 def test_staff_answer_for_a_caller_of_the_phone_line_without_an_account(
@@ -174,9 +185,11 @@ def test_staff_answer_for_a_caller_of_the_phone_line_without_an_account(
     Offer.objects.filter(pk=by_phone.pk).update(status=Offer.Status.PUBLISHED)
     by_phone.refresh_from_db()
     match = services.match_propose(need=need, offer=by_phone, by=staff)
-    client_for(staff).post(reverse("matching:answer", args=[match.pk, "accept"]))
+    client_for(staff).post(answer_for(match, "resident"), {"side": "resident", "consent": "on"})
     services.match_accept(match=match, by=association_member)
-    assert Match.objects.get().status == Match.Status.CONFIRMED
+    match.refresh_from_db()
+    assert match.status == Match.Status.CONFIRMED
+    assert match.resident_consent_at is not None
 
 
 # --- API -----------------------------------------------------------------------------

@@ -380,12 +380,12 @@ def test_a_proposal_cannot_be_confirmed_once_its_need_is_cancelled(
     proposed: Match, need: Need, resident: User, association_member: User
 ) -> None:
     need_cancel(need=need, by=association_member)
+    proposed.refresh_from_db()
+    assert proposed.status == Match.Status.CANCELLED  # at once (tests/matching/test_withdrawal.py)
     for side in (resident, association_member):
         with pytest.raises(DomainError) as refusal:
             services.match_accept(match=proposed, by=side)
-        assert refusal.value.code == "withdrawn"
-    proposed.refresh_from_db()
-    assert proposed.status == Match.Status.PROPOSED
+        assert refusal.value.code == "answered"
 
 
 def test_a_proposal_cannot_be_confirmed_once_its_offer_is_closed(

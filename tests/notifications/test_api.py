@@ -448,6 +448,16 @@ def test_creating_an_urgent_call_sends_it_to_the_people_who_opted_in(
     assert "List-Unsubscribe" in emails_to(english)[0].extra_headers
 
 
+def test_an_urgent_call_that_would_reach_nobody_is_a_409_and_does_not_count(
+    staff: User,
+) -> None:
+    opt_in(UserFactory(), kinds=("housing",))
+    response = api_as(staff).post(URGENT_CALLS, urgent_call())  # goods: nobody opted in
+    assert response.status_code == 409  # the state: nobody opted in
+    assert response.json()["detail"].startswith("Nobody who opted in to urgent calls")
+    assert not UrgentCall.objects.exists()
+
+
 @pytest.mark.parametrize(
     "message",
     [
@@ -467,6 +477,7 @@ def test_an_urgent_call_with_personal_details_is_a_422(staff: User, message: str
 
 
 def test_the_fourth_urgent_call_in_24_hours_is_a_409(staff: User) -> None:
+    opt_in(UserFactory())
     client = api_as(staff)
     for _ in range(3):
         assert client.post(URGENT_CALLS, urgent_call()).status_code == 201

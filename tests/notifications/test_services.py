@@ -238,11 +238,24 @@ def test_an_urgent_call_with_personal_details_is_refused(staff: User, message: s
 
 @override_settings(ENTRAIDE_URGENT_CALLS_PER_DAY=2)
 def test_urgent_calls_are_limited_per_day(staff: User) -> None:
+    opt_in(UserFactory(), kinds=["housing"], languages=["fr"], sectors=[])
     for _ in range(2):
         urgent_call_send(by=staff, message="Lits.", kind="housing", sector=None, language="fr")
     with pytest.raises(DomainError, match="At most 2 urgent calls"):
         urgent_call_send(by=staff, message="Lits.", kind="housing", sector=None, language="fr")
     assert UrgentCall.objects.count() == 2
+
+
+@override_settings(ENTRAIDE_URGENT_CALLS_PER_DAY=1)
+def test_an_urgent_call_reaching_nobody_is_refused_before_it_counts(staff: User) -> None:
+    with pytest.raises(DomainError) as refused:
+        urgent_call_send(by=staff, message="Lits.", kind="housing", sector=None, language="fr")
+    assert refused.value.code == "no_recipients"
+    assert not UrgentCall.objects.exists()
+    assert not AuditEntry.objects.filter(action="notifications.urgent_call.sent").exists()
+    opt_in(UserFactory(), kinds=["housing"], languages=["fr"], sectors=[])
+    call = urgent_call_send(by=staff, message="Lits.", kind="housing", sector=None, language="fr")
+    assert call.recipients_count == 1  # the day's only call was still there to use
 
 
 def test_the_registry_refuses_badly_named_or_duplicate_types() -> None:

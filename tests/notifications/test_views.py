@@ -805,6 +805,7 @@ def test_an_urgent_call_with_a_phone_number_is_refused_with_an_explanation(
 
 
 def test_the_fourth_urgent_call_in_24_hours_is_refused(staff: User) -> None:
+    opt_in(UserFactory())
     for n in range(settings.ENTRAIDE_URGENT_CALLS_PER_DAY):
         UrgentCall.objects.create(
             author=staff, message=f"Appel {n}", kind="donation", language="fr"
@@ -817,7 +818,15 @@ def test_the_fourth_urgent_call_in_24_hours_is_refused(staff: User) -> None:
     assert UrgentCall.objects.count() == 3
 
 
+def test_an_urgent_call_reaching_nobody_is_refused_on_the_form(staff: User) -> None:
+    response = english_client(staff).post(URGENT_CALLS, urgent_call_form())
+    assert response.status_code == 200
+    assert "the call was not sent and does not count" in response.content.decode()
+    assert not UrgentCall.objects.exists()
+
+
 def test_calls_older_than_24_hours_do_not_count_towards_the_limit(staff: User) -> None:
+    opt_in(UserFactory())
     for n in range(settings.ENTRAIDE_URGENT_CALLS_PER_DAY):
         UrgentCall.objects.create(
             author=staff, message=f"Appel {n}", kind="donation", language="fr"

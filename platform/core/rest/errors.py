@@ -30,7 +30,7 @@ CONFLICT_CODES = frozenset(
         "already_proposed", "already_verified", "already_refused", "already_member",
         "not_editable", "not_verified", "not_published", "not_refused", "vetting_incomplete",
         "owned", "last_admin", "invitation_invalid", "not_housing", "limit_reached",
-        "not_failed", "not_optional",
+        "not_failed", "not_optional", "no_recipients",
     }
 )  # fmt: skip
 

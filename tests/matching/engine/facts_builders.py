@@ -185,6 +185,8 @@ def needs(draw: st.DrawFn, need_id: int = 1, kind: str | None = None) -> NeedFac
         max_distance_km=draw(st.none() | st.integers(1, 6)),
         urgency=draw(st.sampled_from(URGENCIES)),
         opened_at=NOW - timedelta(days=draw(st.integers(0, 90))),
+        minors_accredited=draw(st.booleans()),
+        excluded_offer_ids=draw(st.frozensets(st.integers(1, 6), max_size=2)),
     )
 
 

@@ -60,6 +60,9 @@ def assert_safe(need_facts: NeedFacts, offer_facts: OfferFacts) -> None:
     if need_facts.kind == HOUSING:
         assert offer_facts.beds >= need_facts.household_size  # no family of five in a room for two
         assert need_facts.household_type in offer_facts.household_types  # women-only stays so
+    if need_facts.household_type == "minor":  # fiche 7: an accredited organisation only
+        assert need_facts.minors_accredited
+    assert offer_facts.id not in need_facts.excluded_offer_ids  # never back where it broke down
     if offer_facts.available_until and need_facts.wanted_from:
         assert offer_facts.available_until >= need_facts.wanted_from
     if need_facts.wanted_until and offer_facts.available_from:

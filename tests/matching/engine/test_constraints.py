@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given
@@ -115,3 +116,48 @@ def test_compatible_pairs_respect_the_safety_rules(
         assert offer_facts.available_until >= need_facts.wanted_from
     if need_facts.wanted_until and offer_facts.available_from:
         assert need_facts.wanted_until >= offer_facts.available_from
+
+
+# --- Fiche 7: unaccompanied minors, only through an accredited organisation ----------
+
+
+def test_a_minor_is_never_placed_through_an_organisation_without_accreditation() -> None:
+    minor = need(household_type="minor", minors_accredited=False)
+    assert "minors" in violations(minor, offer(household_types=frozenset({"minor"})))
+
+
+def test_a_minor_of_an_accredited_organisation_goes_only_to_hosts_who_accepted_minors() -> None:
+    minor = need(household_type="minor", minors_accredited=True)
+    assert violations(minor, offer(household_types=frozenset({"minor"}))) == ()
+    refused = violations(minor, offer(household_types=frozenset({"single_adult", "family"})))
+    assert {"household_type", "minors"} <= set(refused)
+
+
+def test_the_accreditation_rule_holds_for_every_kind_of_help() -> None:
+    lessons = need(kind="skill", category_id=10, household_type="minor", minors_accredited=False)
+    teacher = offer(kind="skill", category_ids=frozenset({10}), household_types=frozenset())
+    assert violations(lessons, teacher) == ("minors",)
+    assert violations(replace(lessons, minors_accredited=True), teacher) == ()
+
+
+def test_adults_are_not_concerned_by_the_minors_rule() -> None:
+    assert violations(need(minors_accredited=False), offer()) == ()
+
+
+@ENGINE
+@given(need_facts=needs(), offer_facts=offers())
+def test_property_no_minor_is_ever_matched_outside_an_accredited_organisation(
+    need_facts: NeedFacts, offer_facts: OfferFacts
+) -> None:
+    minor = replace(need_facts, household_type="minor")
+    if compatible(minor, offer_facts):
+        assert minor.minors_accredited
+        if minor.kind == "housing":
+            assert "minor" in offer_facts.household_types
+    if not minor.minors_accredited:
+        assert "minors" in violations(minor, offer_facts)
+
+
+def test_a_household_never_goes_back_to_an_offer_where_its_stay_broke_down() -> None:
+    assert violations(need(excluded_offer_ids=frozenset({1})), offer(id=1)) == ("broken_down",)
+    assert violations(need(excluded_offer_ids=frozenset({1})), offer(id=2)) == ()
