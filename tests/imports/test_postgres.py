@@ -12,7 +12,7 @@ from imports import services
 from imports.models import ImportJob, Target
 from offers.models import Offer
 from tests.celery_worker import WorkerProcess
-from tests.factories import SectorFactory, UserFactory
+from tests.factories import CategoryFactory, SectorFactory, UserFactory
 from tests.imports.helpers import phone_line_file
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -33,6 +33,8 @@ def test_a_10000_row_file_is_checked_then_imported_in_the_background(
     celery_worker: WorkerProcess,
 ) -> None:
     SectorFactory(name="Centre-ville", code="centre")
+    # Transactional tests empty the tables after them, the default categories included.
+    CategoryFactory(code="bedding", kind="donation")
     staff = UserFactory(staff=True)
     client = Client()
     client.force_login(staff)

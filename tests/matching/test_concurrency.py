@@ -18,7 +18,14 @@ from tests.factories import UserFactory
 from tests.needs.factories import NeedFactory
 from tests.services import unavailable
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+# Row locks need PostgreSQL (hence "services"), but the tasks the proposals queue need not
+# travel: run them here, or a worker left by another test would take them and hold row locks
+# on the notifications while the test's database is emptied.
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_tasks"),
+]
 
 
 @pytest.fixture(autouse=True)
