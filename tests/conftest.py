@@ -120,8 +120,14 @@ def in_english() -> Iterator[None]:
         yield
 
 
-def client_for(user: User | None) -> Client:
+def client_for(user: User | None, *, language: str | None = None) -> Client:
+    """A client signed in as ``user`` (anonymous for None); with ``language``, pages speak
+    it (the language cookie, as the switcher sets it) whatever the person prefers."""
     client = Client()
     if user is not None:
         client.force_login(user)
+    if language is not None:
+        from django.conf import settings
+
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client

@@ -123,7 +123,7 @@ def test_the_launch_page_ticks_what_is_in_place(staff: Any, coordinator: Any) ->
     offer_services.host_charter_publish(by=coordinator, texts={"fr": "Charte"})
     assert states()[3] is True
     assert states()[4] is None  # a decision the app cannot see
-    page = client_for(staff).get("/equipe/lancement/").content.decode()
+    page = client_for(staff, language="en").get("/equipe/lancement/").content.decode()
     assert "Charter version 1 in force" in page
 
 

@@ -128,7 +128,7 @@ def test_each_association_appears_once_with_its_districts(
 ) -> None:
     listed(city, sectors=[city["north"], city["south"]])
     listed(city, "org_b", sectors=[], email="bonjour@b.example.org", phone="")
-    page = client.get(PAGE).content.decode()
+    page = client.get(PAGE, headers={"Accept-Language": "en"}).content.decode()
     assert page.count("Accueil A") == 1
     card = page[page.index("Accueil A") : page.index("Bénévoles B")]
     assert "Nord" in card

@@ -124,7 +124,7 @@ def test_find_help_prints_as_one_a4_page_without_the_site_s_controls(
 ) -> None:
     page = open_in(new_page, live_server, "fr")
     page.goto(live_server.url + "/trouver-de-l-aide/")
-    expect(page.get_by_role("button", name="Print this page")).to_be_visible()  # with JS
+    expect(page.get_by_role("button", name="Imprimer cette page")).to_be_visible()  # with JS
 
     page.emulate_media(media="print")
     expect(page.locator(".find-help__filters")).to_be_hidden()

@@ -144,7 +144,7 @@ def test_staff_import_the_phone_line_and_the_figures_follow(
         expect(visitor.locator("html")).to_have_attribute("lang", language)
         fewer = in_language(language, "fewer than %(threshold)s") % {"threshold": 5}
         needs = visitor.get_by_role(
-            "table", name=re.compile(in_language(language, "Needs open now"))
+            "table", name=re.compile(in_language(language, "Needs open now, by kind of help"))
         )
         housing = needs.locator("tbody tr").first
         expect(housing.locator("td").first).to_have_text(fewer)  # 3 critical housing needs

@@ -16,7 +16,7 @@ from offers.models import Offer
 from tests.factories import OfferFactory, OrganisationFactory, SectorFactory
 from tests.imports.helpers import as_csv, donation_row, housing_row, phone_line_file
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture

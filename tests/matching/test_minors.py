@@ -21,7 +21,7 @@ from offers.models import Offer
 from tests.factories import OfferFactory, OrganisationFactory
 from tests.needs.factories import NeedFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture

@@ -164,7 +164,7 @@ def test_staff_answer_for_a_need_met_at_the_counter_once_the_person_agreed(
     room: Offer, staff: User
 ) -> None:
     match = services.match_propose(need=NeedFactory(counter=True), offer=room, by=staff)
-    pages = client_for(staff)
+    pages = client_for(staff, language="en")
     page = pages.get(reverse("matching-staff:match", args=[match.pk]))
     assert "The person met at the counter" in page.content.decode()
     pages.post(answer_for(match, "association"), {"side": "association"})  # no consent

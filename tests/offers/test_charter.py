@@ -230,7 +230,7 @@ def test_staff_see_which_charter_version_the_host_accepted(
 ) -> None:
     offer = owned(housing=True)
     services.offer_submit(offer=offer, by=resident, accept_charter=True)
-    page = client_for(staff).get(f"/equipe/offres/{offer.pk}/").content.decode()
+    page = client_for(staff, language="en").get(f"/equipe/offres/{offer.pk}/").content.decode()
     assert "Host charter version 1 accepted on" in page
 
 
