@@ -84,6 +84,9 @@ class Match(models.Model):
     batch = models.ForeignKey(
         "matching.BatchRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Matches sharing this key are one combination: two offers at one address for one
+    # household too large for either, proposed together and never one without the other.
+    combination = models.UUIDField(_("combination"), null=True, blank=True, db_index=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -141,6 +144,12 @@ class Match(models.Model):
             self.association_accepted_at
         )  # fmt: skip
         return stamp is not None
+
+    def partners(self) -> MatchQuerySet:
+        """The other matches of its combination (none for a single offer)."""
+        if self.combination is None:
+            return Match.objects.none()
+        return Match.objects.filter(combination=self.combination).exclude(pk=self.pk)
 
     @property
     def awaiting_answer(self) -> bool:

@@ -61,6 +61,7 @@ class NeedSerializer(serializers.ModelSerializer):
             "household_type",
             "languages",
             "step_free_access",
+            "no_pets",
             "accessibility",
             "housing_types",
             "quantity",

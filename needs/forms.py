@@ -91,6 +91,7 @@ class NeedForm(forms.ModelForm):
             "household_type",
             "languages",
             "step_free_access",
+            "no_pets",
             "accessibility",
             "wanted_from",
             "wanted_until",
@@ -107,9 +108,18 @@ class NeedForm(forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args: Any, kind: str, show_reference: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kind: str,
+        show_reference: bool = True,
+        located_elsewhere: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        # True when the need's organisation has districts to measure a distance from.
+        self.located_elsewhere = located_elsewhere
         for other_kind, names in self.KIND_FIELDS.items():
             if other_kind != kind:
                 for name in names:
@@ -141,6 +151,12 @@ class NeedForm(forms.ModelForm):
             self.add_error("wanted_until", _("The end date comes before the start date."))
         if (data.get("adults") or 0) + (data.get("children") or 0) < 1:
             self.add_error("adults", _("A need concerns at least one person."))
+        if data.get("max_distance_km") and not data.get("sectors") and not self.located_elsewhere:
+            self.add_error(
+                "max_distance_km",
+                _("A maximum distance needs a place to measure from: choose preferred "
+                  "districts, or leave the distance empty."),
+            )  # fmt: skip
         return data
 
 

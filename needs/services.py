@@ -35,6 +35,7 @@ WRITABLE = (
     "household_type",
     "languages",
     "step_free_access",
+    "no_pets",
     "accessibility",
     "housing_types",
     "quantity",
@@ -57,8 +58,9 @@ def _check_may_manage(by: User, organisation: Organisation | None) -> None:
         raise DomainError(_("You cannot manage the needs of this organisation."), code="forbidden")
 
 
-def _check_consistent(need: Need) -> None:
-    """What each kind requires; the same message on a page and in the API."""
+def _check_consistent(need: Need, *, sectors: list[Sector] | None = None) -> None:
+    """What each kind requires; the same message on a page and in the API. ``sectors``:
+    the preferred districts being saved (None: those already saved)."""
     if need.kind in (HelpKind.DONATION, HelpKind.SKILL):
         if need.category is None or need.category.kind != need.kind:
             raise DomainError(_("Choose a category for this kind of help."), code="category")
@@ -68,6 +70,14 @@ def _check_consistent(need: Need) -> None:
         raise DomainError(_("The end date comes before the start date."), code="dates")
     if need.adults + need.children < 1:
         raise DomainError(_("A need concerns at least one person."), code="household")
+    if need.max_distance_km is not None and not _has_location(need, sectors):
+        raise DomainError(
+            _(
+                "A maximum distance needs a place to measure from: choose preferred "
+                "districts, or leave the distance empty."
+            ),
+            code="distance_without_location",
+        )
     if (
         need.kind == HelpKind.HOUSING
         and need.children
@@ -82,6 +92,18 @@ def _check_consistent(need: Need) -> None:
             _("A household with children is a family: choose that household type."),
             code="household",
         )
+
+
+def _has_location(need: Need, sectors: Iterable[Sector] | None = None) -> bool:
+    """Whether distances can be measured for the need: its preferred districts (those
+    being saved, or else those saved), or else its organisation's."""
+    if sectors is not None:
+        if list(sectors):
+            return True
+    elif need.pk and need.sectors.exists():
+        return True
+    organisation = need.organisation
+    return organisation is not None and organisation.sectors.exists()
 
 
 def _apply(need: Need, data: Mapping[str, Any]) -> None:
@@ -125,10 +147,11 @@ def need_create(
         ):
             raise DomainError(_("Choose a verified organisation."), code="organisation")
     need = Need(kind=kind, organisation=organisation, origin=origin, created_by=by)
+    sectors = list(sectors)
     _apply(need, data)
-    _check_consistent(need)
+    _check_consistent(need, sectors=sectors)
     need.save()
-    need.sectors.set(list(sectors))
+    need.sectors.set(sectors)
     audit(
         actor=by,
         action="needs.need.created",
@@ -148,11 +171,12 @@ def need_update(
         raise DomainError(_("A need in this state can no longer be changed."), code="not_editable")
     if not roles.can_see_internal_reference(by, need.organisation):
         data.pop("internal_reference", None)  # staff never see it, so never overwrite it
+    sectors = list(sectors) if sectors is not None else None
     _apply(need, data)
-    _check_consistent(need)
+    _check_consistent(need, sectors=sectors)
     need.save()
     if sectors is not None:
-        need.sectors.set(list(sectors))
+        need.sectors.set(sectors)
     member = need.organisation is not None and roles.is_member_of(by, need.organisation)
     action = "needs.need.updated" if member else "needs.need.updated_by_staff"
     audit(actor=by, action=action, target=need, detail={"note_flags": need.note_flags})

@@ -130,6 +130,11 @@ def _intake(request: AuthenticatedRequest) -> tuple[str, Organisation | None]:
     raise Http404
 
 
+def _serves_districts(organisation: Organisation | None) -> bool:
+    """A need without preferred districts is measured from its organisation's."""
+    return organisation is not None and organisation.sectors.exists()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
@@ -137,7 +142,10 @@ def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         raise Http404
     origin, organisation = _intake(request)
     show_reference = roles.can_see_internal_reference(request.user, organisation)
-    form = NeedForm(request.POST or None, kind=kind, show_reference=show_reference)
+    form = NeedForm(
+        request.POST or None, kind=kind, show_reference=show_reference,
+        located_elsewhere=_serves_districts(organisation),
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         sectors = data.pop("sectors")
@@ -219,8 +227,9 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("needs:detail", pk=need.pk)
     show_reference = roles.can_see_internal_reference(request.user, need.organisation)
     form = NeedForm(
-        request.POST or None, instance=need, kind=need.kind, show_reference=show_reference
-    )
+        request.POST or None, instance=need, kind=need.kind, show_reference=show_reference,
+        located_elsewhere=_serves_districts(need.organisation),
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         sectors = data.pop("sectors")
