@@ -54,7 +54,7 @@ def offer_facts_in_bulk() -> Iterator[OfferFacts]:
 def need_facts_in_bulk(today: date | None = None) -> Iterator[NeedFacts]:
     """Facts of every open need with units still to find."""
     today = today or timezone.localdate()
-    held = _totals("need_id", Match.HOLDING, Sum("units"))
+    held = retrieval.need_units_held(Match.objects.filter(status__in=Match.HOLDING))
     preferred: dict[int, list[int]] = defaultdict(list)
     for need_id, sector_id in Need.sectors.through.objects.values_list("need_id", "sector_id"):
         preferred[need_id].append(sector_id)

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -187,8 +187,24 @@ NEED_COLUMNS = (
 def held(*, offer: Offer | None = None, need: Need | None = None) -> int:
     """Units the live matches of one offer, or of one need, hold."""
     live = Match.objects.filter(status__in=Match.HOLDING)
-    live = live.filter(offer=offer) if offer is not None else live.filter(need=need)
-    return live.aggregate(total=Sum("units"))["total"] or 0
+    if offer is not None:
+        return live.filter(offer=offer).aggregate(total=Sum("units"))["total"] or 0
+    return need_units_held(live.filter(need=need)).get(need.pk if need else 0, 0)
+
+
+def need_units_held(matches: QuerySet[Match], *, whole: int = 1) -> dict[int, int]:
+    """Units these matches give each need: the two offers of a combination house one
+    household, so they count once (and only when ``whole`` of them are among
+    ``matches``: 2 to count a combination as confirmed only once both offers are)."""
+    given: dict[int, int] = {}
+    singles = matches.filter(combination__isnull=True).values("need_id")
+    for row in singles.annotate(total=Sum("units")):
+        given[row["need_id"]] = given.get(row["need_id"], 0) + row["total"]
+    combined = matches.filter(combination__isnull=False).values("need_id", "combination")
+    for row in combined.annotate(total=Max("units"), members=Count("pk")):
+        if row["members"] >= whole:
+            given[row["need_id"]] = given.get(row["need_id"], 0) + row["total"]
+    return given
 
 
 def offer_facts(offer: Offer) -> OfferFacts:
@@ -555,6 +571,24 @@ _RULE_LABELS = {
     "languages": gettext_lazy("no language in common, which this help needs"),
     "units": gettext_lazy("nothing left to give"),
 }
+
+
+def combination_problems(need: Need, offers: list[Offer]) -> list[str]:
+    """Why two offers cannot together house the need (empty if they can): each must break
+    no rule but the beds, and their beds must add up to the household."""
+    if any(offer.status != Offer.Status.PUBLISHED for offer in offers):
+        return [_("the offer is not published")]
+    if need.status not in Need.ACTIVE:
+        return [_("the need is not open")]
+    need_side = need_facts(need)
+    sides = [offer_facts(offer) for offer in offers]
+    problems = {name for side in sides for name in violations(need_side, side) if name != "beds"}
+    if sum(side.beds_per_household for side in sides) < need_side.household_size:
+        problems.add("beds")
+    if len({side.place_key for side in sides}) != 1 or not sides[0].place_key:
+        problems.add("place")
+    labels = {**_RULE_LABELS, "place": gettext_lazy("not at one address")}
+    return sorted(str(labels[name]) for name in problems)
 
 
 def pair_problems(need: Need, offer: Offer) -> list[str]:

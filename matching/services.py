@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -149,6 +148,76 @@ def match_propose(
 
 
 @transaction.atomic
+def match_propose_suggestion(*, match: Match, by: User) -> list[Match]:
+    """Propose a stored suggestion exactly as planned: its units, its reasons, and for a
+    combination both offers together, or nothing if one of them no longer fits."""
+    if not roles.is_staff_member(by):
+        raise PermissionError("Only city staff propose matches.")
+    members = [match]
+    if match.combination is not None:
+        members = list(
+            Match.objects.filter(combination=match.combination, status=Status.SUGGESTED)
+            .select_related("need", "offer")
+            .order_by("offer_id")
+        )
+        if len(members) < 2:
+            raise DomainError(_("This combination is no longer complete."), code="incompatible")
+        _check_combination(members)
+    if match.combination is None:
+        return [
+            match_propose(
+                need=match.need,
+                offer=match.offer,
+                by=by,
+                units=match.units,
+                score=match.score,
+                criteria=match.criteria,
+            )  # fmt: skip
+        ]
+    if need_remaining(members[0].need) < 1 or any(offer_remaining(m.offer) < 1 for m in members):
+        raise DomainError(
+            _("The offer or the need has nothing left to propose: someone was faster."),
+            code="nothing_left",
+        )
+    return [_propose_member(member, by=by) for member in members]
+
+
+def _check_combination(members: list[Match]) -> None:
+    """Each offer breaks no rule but the beds, and together they have enough."""
+    for member in members:
+        Offer.objects.select_for_update().filter(pk=member.offer_id).first()
+    need = Need.objects.select_for_update().get(pk=members[0].need_id)
+    problems = retrieval.combination_problems(need, [m.offer for m in members])
+    if problems:
+        raise DomainError(
+            _("This pair cannot be proposed: %(problems)s.") % {"problems": "; ".join(problems)},
+            code="incompatible",
+        )
+
+
+def _propose_member(match: Match, *, by: User) -> Match:
+    match = Match.objects.select_for_update(of=("self",)).get(pk=match.pk)
+    _move(match, Status.PROPOSED, by=by, proposed_by=by, proposed_at=timezone.now(),
+          answer_due=_answer_due())  # fmt: skip
+    audit(actor=by, action="matching.match.proposed", target=match,
+          detail={"units": match.units, "combination": str(match.combination)})  # fmt: skip
+    _tell_both(match, "proposal")
+    return match
+
+
+def _end_partners(match: Match, *, by: User | None, note: str) -> None:
+    """A household is not split: when one offer of a combination falls through, so does
+    the other (cancelled, which frees what it held)."""
+    for partner in match.partners().filter(status__in=Match.AWAITING_ANSWER):
+        partner = _lock(partner)
+        if partner.status in Match.AWAITING_ANSWER:
+            _move(partner, Status.CANCELLED, by=by, note=note)
+            audit(actor=by, action="matching.match.cancelled", target=partner,
+                  detail={"combination": str(match.combination)})  # fmt: skip
+            _tell_both(partner, "cancelled")
+
+
+@transaction.atomic
 def match_cancel(*, match: Match, by: User, reason: str = "") -> Match:
     if not roles.is_staff_member(by):
         raise PermissionError("Only city staff cancel matches.")
@@ -230,6 +299,7 @@ def match_decline(*, match: Match, by: User, reason: str = "") -> Match:
     )
     audit(actor=by, action="matching.match.declined", target=match, detail={"side": side})
     _tell_both(match, "declined")
+    _end_partners(match, by=by, note="the other offer of the combination was declined")
     return match
 
 
@@ -276,12 +346,8 @@ def match_contact(*, match: Match, by: User) -> dict[str, str]:
 
 
 def _record_need_progress(need: Need, *, by: User | None) -> None:
-    confirmed = (
-        Match.objects.filter(need=need, status__in=Match.CONTACT_VISIBLE).aggregate(
-            total=Sum("units")
-        )["total"]
-        or 0
-    )
+    visible = Match.objects.filter(need=need, status__in=Match.CONTACT_VISIBLE)
+    confirmed = retrieval.need_units_held(visible, whole=2).get(need.pk, 0)
     wanted = retrieval.need_units(need)
     target = (
         Need.Status.MATCHED

@@ -100,10 +100,14 @@ def propose_selected(request: AuthenticatedRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("match") if value.isdigit()]
     suggestions = Match.objects.filter(pk__in=ids, status=Match.Status.SUGGESTED)
     proposed, refused = 0, 0
-    for match in suggestions.select_related("need", "offer"):
+    for match in suggestions.select_related("need", "offer").order_by("pk"):
+        if (
+            match.combination is not None
+            and not Match.objects.filter(pk=match.pk, status=Match.Status.SUGGESTED).exists()
+        ):
+            continue  # proposed already, with the other offer of its combination
         try:
-            services.match_propose(need=match.need, offer=match.offer, by=request.user,
-                                   score=match.score, criteria=match.criteria)  # fmt: skip
+            services.match_propose_suggestion(match=match, by=request.user)
             proposed += 1
         except DomainError:
             refused += 1

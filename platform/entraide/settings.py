@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     "needs-expire": {"task": "needs.expire", "schedule": crontab(hour=3, minute=10)},
     "offers-freshness": {"task": "offers.freshness", "schedule": crontab(minute=15)},
+    "offers-expire-ended": {"task": "offers.expire_ended", "schedule": crontab(hour=0, minute=20)},
     "matching-housekeeping": {"task": "matching.housekeeping", "schedule": crontab(minute=45)},
     "matching-batch": {"task": "matching.run_batch", "schedule": crontab(hour=6, minute=0)},
     "notifications-staff-digest": {

@@ -283,3 +283,81 @@ def test_the_match_api_makes_few_queries(
         client = api_as(person)
         with django_assert_max_num_queries(2):  # memberships, matches
             assert client.get("/api/v1/matches/").status_code == 200
+
+
+# --- Plans kept whole ------------------------------------------------------------------
+
+
+def test_every_batch_suggestion_stores_its_units_and_its_reasons(
+    room: Offer, need: Need, donation, goods_need
+) -> None:
+    blankets, wanted = donation(quantity=10), goods_need(quantity=4)
+    run = batch_run()
+    suggestions = list(Match.objects.filter(batch=run))
+    assert run.suggestions == len(suggestions) == 2
+    assert all(match.criteria for match in suggestions)
+    assert Match.objects.get(batch=run, need=wanted, offer=blankets).units == 4
+    assert {c["name"] for c in suggestions[0].criteria} >= {"distance", "urgency", "dates"}
+
+
+def test_proposing_a_batch_suggestion_proposes_exactly_its_units(
+    donation, goods_need, staff: User
+) -> None:
+    blankets, first, second = donation(quantity=5), goods_need(quantity=3), goods_need(quantity=4)
+    batch_run()
+    planned = {m.need_id: m.units for m in Match.objects.filter(status=S.SUGGESTED)}
+    client_for(staff).post(
+        reverse("matching-staff:propose-selected"),
+        {"match": list(Match.objects.filter(status=S.SUGGESTED).values_list("pk", flat=True))},
+    )
+    proposed = {m.need_id: m.units for m in Match.objects.filter(status=S.PROPOSED)}
+    assert proposed == planned
+    assert sum(proposed.values()) == 5
+    assert services.held(offer=blankets) == 5
+
+
+def test_an_allocation_on_a_pair_already_proposed_goes_to_the_remaining_units(
+    donation, goods_need, staff: User
+) -> None:
+    # A need of 8 with 4 already proposed from donor A: the other 4 come from donor B.
+    donor_a, donor_b, need = donation(quantity=10), donation(quantity=4), goods_need(quantity=8)
+    services.match_propose(need=need, offer=donor_a, by=staff, units=4)
+    run = batch_run()
+    stored = list(Match.objects.filter(batch=run).values_list("need_id", "offer_id", "units"))
+    assert stored == [(need.pk, donor_b.pk, 4)]
+    assert run.suggestions == len(stored)
+
+
+def test_a_household_too_large_for_any_offer_is_offered_two_rooms_at_one_address(
+    resident: User, sector: Sector, organisation: Organisation, staff: User
+) -> None:
+    home = {"owner": resident, "street_address": "12 rue des Lilas", "postcode": "38000"}
+    first = a_room(sector, capacity=4, household_types=["family"], **home)
+    second = a_room(sector, capacity=3, household_types=["family"], **home)
+    family = NeedFactory(organisation=organisation, adults=2, children=5, household_type="family",
+                         critical=True)  # fmt: skip
+    run = batch_run()
+    planned = list(Match.objects.filter(batch=run))
+    assert {m.offer_id for m in planned} == {first.pk, second.pk}
+    assert len({m.combination for m in planned}) == 1 and planned[0].combination is not None
+    assert all(m.need_id == family.pk for m in planned)
+    assert run.critical_covered == 1
+
+    client_for(staff).post(reverse("matching-staff:propose-selected"), {"match": [planned[0].pk]})
+
+    assert set(Match.objects.filter(need=family).values_list("status", flat=True)) == {S.PROPOSED}
+
+
+def test_declining_one_offer_of_a_combination_cancels_the_other(
+    resident: User, sector: Sector, organisation: Organisation, staff: User,
+    association_member: User,
+) -> None:  # fmt: skip
+    home = {"owner": resident, "street_address": "3 place Verdun", "postcode": "38000"}
+    a_room(sector, capacity=4, household_types=["family"], **home)
+    a_room(sector, capacity=3, household_types=["family"], **home)
+    NeedFactory(organisation=organisation, adults=2, children=5, household_type="family")
+    batch_run()
+    first, second = Match.objects.filter(status=S.SUGGESTED).order_by("pk")
+    services.match_propose_suggestion(match=first, by=staff)
+    services.match_decline(match=Match.objects.get(pk=first.pk), by=resident, reason="")
+    assert Match.objects.get(pk=second.pk).status == S.CANCELLED
