@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from matching import retrieval
 from matching.engine import batch as engine_batch
 from matching.engine.facts import Edge, NeedFacts, OfferFacts
 from matching.engine.scoring import score, score_unchecked
-from matching.engine.vectorised import OfferIndex
+from matching.engine.vectorised import OfferIndex, top_candidates
 from matching.models import BatchRun, Match
 from matching.retrieval import criteria_of
 from needs.models import Need
@@ -149,3 +150,90 @@ def batch_run(*, started_by_id: int | None = None, now: datetime | None = None) 
         run.seconds = time.perf_counter() - started
         run.save(update_fields=["finished_at", "seconds"])
     return run
+
+
+# --- Urgent arrivals ---------------------------------------------------------------------
+
+
+def replan_urgent_need(*, need_id: int) -> list[Match]:
+    """Plan one newly published critical need at once against what is not yet proposed,
+    without waiting for tomorrow's run: the need, and the needs whose current suggestions
+    take its best offers, are planned again together (critical first, so a room the
+    newcomer alone can use moves to her, and whoever had it gets another if there is
+    one). Their earlier suggestions are replaced; everyone else's stay as they are."""
+    need = Need.objects.filter(pk=need_id).first()
+    if need is None or need.status not in Need.ACTIVE:
+        return []
+    today, chosen = timezone.localdate(), retrieval.weights()
+    k = settings.ENTRAIDE_MATCHING_BATCH_CANDIDATES
+    facts = retrieval.need_facts(need)
+    if facts.units < 1:
+        return []
+    offers = {o.id: o for o in _candidates_of(need, facts, k, chosen)}
+    rivals = list(
+        Need.objects.active()
+        .filter(matches__status=Match.Status.SUGGESTED, matches__offer_id__in=list(offers))
+        .exclude(pk=need.pk)
+        .distinct()
+        .prefetch_related("sectors")
+        .select_related("organisation")
+    )
+    needs = [facts] + [retrieval.need_facts(rival) for rival in rivals]
+    for rival, rival_facts in zip(rivals, needs[1:], strict=True):
+        offers.update((o.id, o) for o in _candidates_of(rival, rival_facts, k, chosen))
+    planned = {n.id for n in needs}
+    elsewhere = _suggested_elsewhere(list(offers), planned)
+    left = [replace(o, units=o.units - elsewhere.get(o.id, 0)) for o in offers.values()]
+    left = [o for o in left if o.units >= 1]
+    forbidden = frozenset(
+        Match.objects.filter(status__in=Match.HOLDING, need_id__in=planned).values_list(
+            "need_id", "offer_id"
+        )
+    )
+    made = engine_batch.plan(OfferIndex.build(left), needs, left, k=k, weights=chosen,
+                             today=today, forbidden=forbidden)  # fmt: skip
+    return _store_replan(made.assignment, needs, left, planned, today)
+
+
+def _candidates_of(need: Need, facts: NeedFacts, k: int, chosen: Any) -> list[OfferFacts]:
+    found = retrieval.nearest_candidates(need, facts, retrieval.RETRIEVAL_LIMIT, top=k,
+                                         chosen=chosen)  # fmt: skip
+    best = top_candidates(OfferIndex.build(found), facts, k, chosen, timezone.localdate())
+    keep = {offer_id for offer_id, _score in best}
+    return [o for o in found if o.id in keep]
+
+
+def _suggested_elsewhere(offer_ids: list[int], planned: set[int]) -> dict[int, int]:
+    """Units of these offers that suggestions for other needs take already."""
+    rows = (
+        Match.objects.filter(status=Match.Status.SUGGESTED, offer_id__in=offer_ids)
+        .exclude(need_id__in=planned)
+        .values("offer_id")
+        .annotate(total=Sum("units"))
+    )
+    return {row["offer_id"]: row["total"] for row in rows}
+
+
+@transaction.atomic
+def _store_replan(
+    assignment: engine_batch.Assignment,
+    needs: list[NeedFacts],
+    offers: list[OfferFacts],
+    planned: set[int],
+    today: date,
+) -> list[Match]:
+    Match.objects.filter(status=Match.Status.SUGGESTED, need_id__in=planned).delete()
+    need_by_id, offer_by_id = {n.id: n for n in needs}, {o.id: o for o in offers}
+    keys: dict[tuple[int, tuple[int, int]], uuid.UUID] = {}
+    rows = []
+    for a in assignment.allocations:
+        key = None
+        if a.combination is not None:
+            key = keys.setdefault((a.need_id, a.combination), uuid.uuid4())
+        rows.append(Match(
+            need_id=a.need_id, offer_id=a.offer_id, units=a.units, score=a.score,
+            criteria=_criteria(a, need_by_id, offer_by_id, today), combination=key,
+            status=Match.Status.SUGGESTED,
+        ))  # fmt: skip
+    created = Match.objects.bulk_create(rows)
+    return [m for m in created if m.need_id == needs[0].id]

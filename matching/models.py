@@ -145,6 +145,14 @@ class Match(models.Model):
         )  # fmt: skip
         return stamp is not None
 
+    @property
+    def reasons(self) -> list[str]:
+        """The stored criteria as sentences in the reader's language."""
+        from matching.engine.explain import explain
+        from matching.engine.scoring import Criterion
+
+        return [explain(Criterion(**criterion)) for criterion in self.criteria]
+
     def partners(self) -> MatchQuerySet:
         """The other matches of its combination (none for a single offer)."""
         if self.combination is None:

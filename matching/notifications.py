@@ -50,6 +50,21 @@ STAFF_ALERT = register(
     )
 )
 
+URGENT_NEED = register(
+    NotificationType(
+        name="matching.urgent_need",
+        label=_("A critical need was just published"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.STAFF,
+        example_context={
+            "need_id": 1,
+            "kind": "housing",
+            "planned": 1,
+            "url": "/equipe/mises-en-relation/besoin/1/",
+        },
+    )
+)
+
 register_digest_section(
     DigestSection(
         key="matching.suggested",

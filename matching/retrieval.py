@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.models import Category, Sector
 from core.vocabulary import HelpKind
@@ -599,3 +599,70 @@ def pair_problems(need: Need, offer: Offer) -> list[str]:
         return [_("the need is not open")]
     broken = violations(need_facts(need), offer_facts(offer))
     return [str(_RULE_LABELS[name]) for name in broken]
+
+
+@dataclass(frozen=True)
+class PlannedElsewhere:
+    """An offer the current plan gives to another need, and what moving it would cost."""
+
+    need: Need
+    units: int
+    score: float
+    next_best: float | None  # that need's best other offer, None if it has none
+
+    @property
+    def cost(self) -> float | None:
+        return None if self.next_best is None else max(0.0, self.score - self.next_best)
+
+
+def planned_elsewhere(need: Need, offer_ids: list[int]) -> dict[int, list[PlannedElsewhere]]:
+    """For each of these offers, the suggestions of the current plan that give it to
+    other needs, with each one's best other offer (what it would lose if moved)."""
+    found: dict[int, list[PlannedElsewhere]] = {}
+    others = (
+        Match.objects.filter(status=Match.Status.SUGGESTED, offer_id__in=offer_ids)
+        .exclude(need=need)
+        .select_related("need")
+        .order_by("offer_id", "-score")
+    )
+    for match in others:
+        alternatives = [
+            s.total for s in suggestions_for_need(match.need, 3) if s.subject.pk != match.offer_id
+        ]
+        found.setdefault(match.offer_id, []).append(
+            PlannedElsewhere(match.need, match.units, match.score, max(alternatives, default=None))
+        )
+    return found
+
+
+def shortfall(need: Need, *, limit: int = 5000) -> list[str]:
+    """What is missing when nothing fits: for each rule, how many published offers of the
+    kind would fit but for it alone, and for housing the most beds one offer has free."""
+    facts = need_facts(need)
+    offers = Offer.objects.published().filter(kind=need.kind).values_list(*OFFER_COLUMNS)
+    sides = _facts_of_rows(list(offers.order_by("pk")[:limit]))
+    blocked: dict[str, int] = {}
+    for side in sides:
+        broken = violations(facts, side)
+        if len(broken) == 1:
+            blocked[broken[0]] = blocked.get(broken[0], 0) + 1
+    lines = [
+        ngettext(
+            "%(count)d offer would fit but for this: %(rule)s.",
+            "%(count)d offers would fit but for this: %(rule)s.",
+            count,
+        )
+        % {"count": count, "rule": _RULE_LABELS[name]}
+        for name, count in sorted(blocked.items(), key=lambda item: -item[1])
+    ]
+    if need.kind == HelpKind.HOUSING and sides:
+        most = max(side.beds_per_household for side in sides)
+        if most < facts.household_size:
+            lines.insert(0, ngettext(
+                "No offer has %(size)d beds for one household: the most is %(count)d bed.",
+                "No offer has %(size)d beds for one household: the most is %(count)d beds.",
+                most,
+            ) % {"size": facts.household_size, "count": most})  # fmt: skip
+    if not sides:
+        lines.append(_("No published offer of this kind at all."))
+    return lines

@@ -172,7 +172,7 @@ def match_propose_suggestion(*, match: Match, by: User) -> list[Match]:
                 units=match.units,
                 score=match.score,
                 criteria=match.criteria,
-            )  # fmt: skip
+            )
         ]
     if need_remaining(members[0].need) < 1 or any(offer_remaining(m.offer) < 1 for m in members):
         raise DomainError(

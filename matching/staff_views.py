@@ -54,10 +54,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
 def need(request: HttpRequest, pk: int) -> HttpResponse:
     """One need and its best offers side by side, with why each scores what it does."""
     need = get_object_or_404(Need.objects.select_related("category", "organisation"), pk=pk)
+    suggestions = retrieval.suggestions_for_need(need)
+    elsewhere = retrieval.planned_elsewhere(need, [s.subject.pk for s in suggestions])
     context = {
         "need": need,
         "remaining": services.need_remaining(need),
-        "suggestions": retrieval.suggestions_for_need(need),
+        "suggestions": [(s, elsewhere.get(s.subject.pk, [])) for s in suggestions],
+        "plan": need.matches.filter(status=Match.Status.SUGGESTED).select_related("offer__sector"),
+        "shortfall": [] if suggestions else retrieval.shortfall(need),
         "matches": need.matches.exclude(status=Match.Status.SUGGESTED).select_related("offer"),
     }
     return render(request, "matching/staff/need.html", context)

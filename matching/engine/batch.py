@@ -569,7 +569,13 @@ def _combination(
 
 
 def _housing_groups(offers: Iterable[OfferFacts]) -> list[OfferFacts]:
-    return [o for o in offers if o.kind == HOUSING and o.place_key and o.units >= 1]
+    """Housing offers that share their place with at least one other: the only ones a
+    combination can be made of."""
+    by_place: dict[str, list[OfferFacts]] = defaultdict(list)
+    for offer in offers:
+        if offer.kind == HOUSING and offer.place_key and offer.units >= 1:
+            by_place[offer.place_key].append(offer)
+    return [offer for group in by_place.values() if len(group) > 1 for offer in group]
 
 
 # --- Critical coverage on the full graph ------------------------------------------------------
@@ -676,15 +682,19 @@ def _generate_columns(
     edges = list(known)
     present = {(e.need_id, e.offer_id) for e in edges}
     everything = {n.id: pricing(n) for n in group}
+    largest = max((int(ids.max()) for ids, _s in everything.values() if len(ids)), default=0)
     for rounds in range(1, max_rounds + 1):
         value, need_price, offer_price = _relaxation(group, offers, edges, bundles)
+        by_id = np.zeros(largest + 1)  # an offer outside the program costs nothing yet
+        for offer_id, price in offer_price.items():
+            if offer_id <= largest:
+                by_id[offer_id] = price
         fresh = []
         for need in group:
             ids, scores = everything[need.id]
             if not len(ids):
                 continue
-            prices = np.fromiter((offer_price.get(int(i), 0.0) for i in ids), np.float64, len(ids))
-            reduced = 1.0 - need_price.get(need.id, 0.0) - prices
+            reduced = 1.0 - need_price.get(need.id, 0.0) - by_id[ids]
             for row in np.flatnonzero(reduced > _EPS):
                 pair = (need.id, int(ids[row]))
                 if pair not in present:
@@ -743,34 +753,35 @@ def _aggregate(
     are the sum of theirs. The solution is spread back over member offers."""
     rng = np.random.default_rng(20260301)
     keys = rng.integers(1, 2**63, size=(len(group), 2), dtype=np.uint64)
-    signature: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    feasible: dict[int, dict[int, float]] = {}
-    for position, need in enumerate(group):
-        ids, scores = pricing(need)
-        feasible[need.id] = dict(zip(ids.tolist(), scores.tolist(), strict=True))
-        first, second = int(keys[position, 0]), int(keys[position, 1])
-        for offer_id in feasible[need.id]:
-            sig = signature[offer_id]
-            sig[0] = (sig[0] + first) % 2**64
-            sig[1] = (sig[1] + second) % 2**64
+    priced = [pricing(need) for need in group]
+    known = np.unique(np.concatenate([ids for ids, _s in priced] or [np.empty(0, np.int64)]))
+    # Two 64-bit sums of random keys, one per need that may use the offer (wrapping): a
+    # 128-bit signature of the set of critical needs each offer can serve.
+    signature = np.zeros((len(known), 2), np.uint64)
+    for position, (ids, _scores) in enumerate(priced):
+        rows = np.searchsorted(known, ids)
+        signature[rows] += keys[position]
     in_bundles = {i for b in bundles for i in b.offer_ids}
-    classes: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for offer_id, (first, second) in signature.items():
-        if offer_id not in in_bundles:
-            classes[(first, second)].append(offer_id)
-    for offer_id in sorted(in_bundles):  # kept apart: a combination names its offers
-        classes[(offer_id,)].append(offer_id)
-    members = [sorted(ids) for ids in classes.values()]
+    loose = ~np.isin(known, np.fromiter(in_bundles, np.int64, len(in_bundles)))
+    distinct, class_of_row = np.unique(signature[loose], axis=0, return_inverse=True)
+    members = [[] for _ in range(len(distinct))]  # type: list[list[int]]
+    for offer_id, c in zip(known[loose].tolist(), class_of_row.reshape(-1).tolist(), strict=True):
+        members[c].append(offer_id)
+    members += [[offer_id] for offer_id in sorted(in_bundles)]  # a combination names its offers
     class_of = {offer_id: c for c, ids in enumerate(members) for offer_id in ids}
     # Each class is a pseudo-offer; ids below zero keep them apart from real offers.
     pseudo = {
         -(c + 1): _pseudo_offer(-(c + 1), [offers[i] for i in ids]) for c, ids in enumerate(members)
     }
     class_edges: dict[tuple[int, int], float] = {}
-    for need in group:
-        for offer_id, total in feasible[need.id].items():
-            key = (need.id, -(class_of[offer_id] + 1))
-            class_edges[key] = max(class_edges.get(key, 0.0), total)
+    lookup = np.array([class_of[i] for i in known.tolist()], np.int64)
+    priced_of = {need.id: found for need, found in zip(group, priced, strict=True)}
+    for need, (ids, scores) in zip(group, priced, strict=True):
+        classes = lookup[np.searchsorted(known, ids)]
+        best = np.full(len(members), -1.0)
+        np.maximum.at(best, classes, scores)
+        for c in np.flatnonzero(best >= 0).tolist():
+            class_edges[(need.id, -(c + 1))] = float(best[c])
     pseudo_bundles = [
         Combination(b.need_id, tuple(-(class_of[i] + 1) for i in b.offer_ids), b.score)  # type: ignore[arg-type]
         for b in bundles
@@ -781,7 +792,11 @@ def _aggregate(
     )  # fmt: skip
     spread: list[Edge] = []
     left = {i: offers[i].units for ids in members for i in ids}
+    feasible: dict[int, dict[int, float]] = {}
     for allocation in solved.allocations:
+        if allocation.need_id not in feasible:
+            ids, scores = priced_of[allocation.need_id]
+            feasible[allocation.need_id] = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         if allocation.combination is not None:
             continue  # combinations are candidates already, their offers kept apart
         units = allocation.units

@@ -303,7 +303,8 @@ def test_every_batch_suggestion_stores_its_units_and_its_reasons(
 def test_proposing_a_batch_suggestion_proposes_exactly_its_units(
     donation, goods_need, staff: User
 ) -> None:
-    blankets, first, second = donation(quantity=5), goods_need(quantity=3), goods_need(quantity=4)
+    blankets = donation(quantity=5)
+    goods_need(quantity=3), goods_need(quantity=4)
     batch_run()
     planned = {m.need_id: m.units for m in Match.objects.filter(status=S.SUGGESTED)}
     client_for(staff).post(
@@ -339,7 +340,8 @@ def test_a_household_too_large_for_any_offer_is_offered_two_rooms_at_one_address
     run = batch_run()
     planned = list(Match.objects.filter(batch=run))
     assert {m.offer_id for m in planned} == {first.pk, second.pk}
-    assert len({m.combination for m in planned}) == 1 and planned[0].combination is not None
+    assert len({m.combination for m in planned}) == 1
+    assert planned[0].combination is not None
     assert all(m.need_id == family.pk for m in planned)
     assert run.critical_covered == 1
 
