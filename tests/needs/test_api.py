@@ -215,7 +215,8 @@ def test_the_list_uses_keyset_pagination_and_few_queries(
 def test_no_pets_is_a_field_of_the_api(world: dict[str, Any]) -> None:
     client = api(world, "member_a")
     body = {"kind": "housing", "organisation": world["org_a"].pk, "adults": 1,
-            "household_type": "single_adult", "housing_types": ["room"], "no_pets": True}  # fmt: skip
+            "household_type": "single_adult", "housing_types": ["room"],
+            "no_pets": True}  # fmt: skip
     response = client.post(NEEDS, body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["no_pets"] is True
@@ -227,7 +228,8 @@ def test_a_maximum_distance_without_any_district_is_refused_with_a_clear_message
 ) -> None:
     client = api(world, "member_a")
     body = {"kind": "housing", "organisation": world["org_a"].pk, "adults": 1,
-            "household_type": "single_adult", "housing_types": ["room"], "max_distance_km": 1}  # fmt: skip
+            "household_type": "single_adult", "housing_types": ["room"],
+            "max_distance_km": 1}  # fmt: skip
     response = client.post(NEEDS, body, format="json")
     assert response.status_code == 400
     assert "maximum distance needs a place to measure from" in str(response.json())
