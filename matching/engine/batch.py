@@ -189,20 +189,7 @@ class _Program:
         offer_ids = list(offers)
         row_of_offer = {i: len(row_of_need) + r for r, i in enumerate(offer_ids)}
         link_row = {i: len(row_of_need) + len(offer_ids) + r for r, i in enumerate(self.tiered)}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        upper_col: list[float] = []
-        for c, edge in enumerate(net.edges):
-            units = min(needs[edge.need_id].units, offers[edge.offer_id].units)
-            rows += [row_of_need[edge.need_id], row_of_offer[edge.offer_id]]
-            cols += [c, c]
-            vals += [1.0, 1.0]
-            if edge.need_id in link_row:
-                rows.append(link_row[edge.need_id])
-                cols.append(c)
-                vals.append(1.0)
-            upper_col.append(float(units))
+        rows, cols, vals, upper_col = self._edge_entries(row_of_need, row_of_offer, link_row)
         for b, bundle in enumerate(net.combinations):
             c = len(net.edges) + b
             household = float(needs[bundle.need_id].units)
@@ -240,6 +227,29 @@ class _Program:
         self.integrality = np.concatenate(
             [np.zeros(len(net.edges)), np.ones(len(net.combinations) + len(self.tiered))]
         )
+
+    def _edge_entries(
+        self, row_of_need: dict[int, int], row_of_offer: dict[int, int], link_row: dict[int, int]
+    ) -> tuple[list[int], list[int], list[float], list[float]]:
+        """The matrix entries of the units on each edge (need row, offer row, and the
+        need's "fully served" row), built with NumPy: edges run to hundreds of thousands."""
+        net = self.network
+        if not net.edges:
+            return [], [], [], []
+        columns = np.array([(e.need_id, e.offer_id) for e in net.edges], np.int64)
+        need_ids, offer_ids = columns[:, 0], columns[:, 1]
+        need_row = _lookup(row_of_need, need_ids)
+        offer_row = _lookup(row_of_offer, offer_ids)
+        link = _lookup(link_row, need_ids, missing=-1)
+        count = len(net.edges)
+        index = np.arange(count, dtype=np.int64)
+        linked = link >= 0
+        rows = np.concatenate([need_row, offer_row, link[linked]])
+        cols = np.concatenate([index, index, index[linked]])
+        need_units = _lookup({i: n.units for i, n in net.needs.items()}, need_ids)
+        offer_units = _lookup({i: o.units for i, o in net.offers.items()}, offer_ids)
+        upper = np.minimum(need_units, offer_units).astype(np.float64)
+        return rows.tolist(), cols.tolist(), [1.0] * len(rows), upper.tolist()
 
     @property
     def width(self) -> int:
@@ -289,6 +299,21 @@ class _Program:
         for b, bundle in enumerate(self.network.combinations):
             vector[len(self.network.edges) + b] = bundle.score
         return vector
+
+
+def _lookup(mapping: dict[int, int], keys: Ints, missing: int | None = None) -> Ints:
+    """``mapping[key]`` for each key, vectorised (``missing`` for absent keys)."""
+    known = np.fromiter(mapping.keys(), np.int64, len(mapping))
+    values = np.fromiter(mapping.values(), np.int64, len(mapping))
+    order = np.argsort(known)
+    known, values = known[order], values[order]
+    at = np.searchsorted(known, keys).clip(0, max(len(known) - 1, 0))
+    found = (known[at] == keys) if len(known) else np.zeros(len(keys), bool)
+    if missing is None:
+        if not found.all():
+            raise KeyError("An edge names a need or an offer outside the program.")
+        return values[at]
+    return np.where(found, values[at] if len(known) else missing, missing)
 
 
 def _solve_stage(
@@ -415,16 +440,18 @@ def _flow_units(network: _Network, choice: _Choice) -> list[Allocation]:
     total = free_supply + sum(needs[i].units for i in forced)
     scale, bonus = _choose_scale(network, total)
     solver = min_cost_flow.SimpleMinCostFlow()
-    arcs = []
-    for edge in edges:
-        need, offer = needs[edge.need_id], offers[edge.offer_id]
-        cost = -round(edge.score * scale) - (bonus if need.is_critical else 0)
-        capacity = min(need.units, max(offer.units - taken[offer.id], 0))
-        arcs.append(
-            solver.add_arc_with_capacity_and_unit_cost(
-                need_node[need.id], offer_node[offer.id], capacity, cost
-            )
-        )
+    pairs = np.array([(e.need_id, e.offer_id) for e in edges], np.int64)
+    scores = np.array([e.score for e in edges], np.float64)
+    critical = np.array([needs[e.need_id].is_critical for e in edges], bool)
+    units_left = {i: max(o.units - taken[i], 0) for i, o in offers.items()}
+    capacity = np.minimum(
+        _lookup({i: n.units for i, n in needs.items()}, pairs[:, 0]),
+        _lookup(units_left, pairs[:, 1]),
+    )
+    costs = -np.round(scores * scale).astype(np.int64) - np.where(critical, bonus, 0)
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        _lookup(need_node, pairs[:, 0]), _lookup(offer_node, pairs[:, 1]), capacity, costs
+    )
     for i in free:
         solver.add_arc_with_capacity_and_unit_cost(SOURCE, need_node[i], needs[i].units, 0)
     for i, offer in offers.items():
@@ -441,10 +468,11 @@ def _flow_units(network: _Network, choice: _Choice) -> list[Allocation]:
     status = solver.solve()
     if status != solver.OPTIMAL:
         raise RuntimeError(f"The min-cost-flow solver failed with status {status}.")
-    for edge, arc in zip(edges, arcs, strict=True):
-        flow = solver.flow(arc)
-        if flow > 0:
-            allocations.append(Allocation(edge.need_id, edge.offer_id, int(flow), edge.score))
+    flows = solver.flows(arcs)
+    for position in np.flatnonzero(flows > 0).tolist():
+        edge = edges[position]
+        allocations.append(Allocation(edge.need_id, edge.offer_id, int(flows[position]),
+                                      edge.score))  # fmt: skip
     return allocations
 
 
@@ -681,17 +709,17 @@ def _generate_columns(
     each): the bound is the full graph's, or None if ``max_rounds`` did not suffice."""
     edges = list(known)
     present = {(e.need_id, e.offer_id) for e in edges}
-    everything = {n.id: pricing(n) for n in group}
-    largest = max((int(ids.max()) for ids, _s in everything.values() if len(ids)), default=0)
+    largest = max(offers, default=0)
     for rounds in range(1, max_rounds + 1):
         value, need_price, offer_price = _relaxation(group, offers, edges, bundles)
         by_id = np.zeros(largest + 1)  # an offer outside the program costs nothing yet
         for offer_id, price in offer_price.items():
-            if offer_id <= largest:
-                by_id[offer_id] = price
+            by_id[offer_id] = price
         fresh = []
         for need in group:
-            ids, scores = everything[need.id]
+            if need_price.get(need.id, 0.0) >= 1.0 - _EPS:
+                continue  # no pair of this need can have a positive reduced cost
+            ids, scores = pricing(need)
             if not len(ids):
                 continue
             reduced = 1.0 - need_price.get(need.id, 0.0) - by_id[ids]

@@ -363,3 +363,32 @@ def test_declining_one_offer_of_a_combination_cancels_the_other(
     services.match_propose_suggestion(match=first, by=staff)
     services.match_decline(match=Match.objects.get(pk=first.pk), by=resident, reason="")
     assert Match.objects.get(pk=second.pk).status == S.CANCELLED
+
+
+def test_the_row_limit_never_costs_a_need_one_of_its_top_suggestions(
+    need: Need, sector: Sector, far: Sector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ten rooms nearby, just published; three farther that waited long and speak the
+    # household's languages: with 3 rows per read, the best are beyond the first read.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    need.sectors.set([sector])
+    need.languages = ["ar", "fr", "uk"]
+    need.save()
+    for _ in range(10):
+        a_room(sector, published_at=timezone.now(), languages=[])
+    long_ago = timezone.now() - timedelta(days=90)
+    best = {
+        a_room(far, published_at=long_ago, languages=["ar", "fr", "uk"], capacity=1)
+        for _ in range(3)
+    }
+    everything = retrieval.suggestions_for_need(need, 3)  # 13 offers: read in one go
+    monkeypatch.setattr(retrieval, "RETRIEVAL_LIMIT", 3)
+
+    found = retrieval.suggestions_for_need(need, 3)
+
+    assert {s.subject for s in found} == {s.subject for s in everything} == best
+    first_read = retrieval.nearest_candidates(need, retrieval.need_facts(need), 3)
+    assert not best & {Offer.objects.get(pk=o.id) for o in first_read}  # beyond the limit
