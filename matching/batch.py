@@ -129,7 +129,8 @@ def batch_run(*, started_by_id: int | None = None, now: datetime | None = None) 
             started_by_id=started_by_id, needs_considered=len(needs),
             offers_considered=len(offers), suggestions=len(assignment.allocations),
             critical_covered=assignment.critical_needs_covered,
-            total_score=assignment.total_score,
+            critical_units=assignment.critical_units, high_covered=assignment.high_needs_covered,
+            total_score=assignment.total_score, proven=assignment.certified,
         )  # fmt: skip
         Match.objects.filter(status=Match.Status.SUGGESTED).delete()
         combination_keys: dict[tuple[int, tuple[int, int]], uuid.UUID] = {}

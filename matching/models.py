@@ -199,8 +199,13 @@ class BatchRun(models.Model):
     needs_considered = models.PositiveIntegerField(default=0)
     offers_considered = models.PositiveIntegerField(default=0)
     suggestions = models.PositiveIntegerField(default=0)
-    critical_covered = models.PositiveIntegerField(default=0)
+    critical_covered = models.PositiveIntegerField(default=0)  # households fully served
+    critical_units = models.PositiveIntegerField(default=0)
+    high_covered = models.PositiveIntegerField(default=0)  # households fully served
     total_score = models.FloatField(default=0)
+    # Whether the run proved its critical coverage equal to the full feasible graph's
+    # maximum (false only if a solver stage hit its time limit).
+    proven = models.BooleanField(default=False)
     seconds = models.FloatField(default=0)
 
     class Meta:

@@ -141,7 +141,8 @@ def test_a_batch_run_covers_critical_needs_first(room: Offer, organisation: Orga
     run = batch_run()
 
     assert list(Match.objects.values_list("need", "offer")) == [(critical.pk, room.pk)]
-    assert run.critical_covered == 1
+    assert (run.critical_covered, run.critical_units, run.high_covered) == (1, 1, 0)
+    assert run.proven
 
 
 def test_a_new_batch_run_replaces_the_suggestions_not_proposed(
