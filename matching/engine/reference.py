@@ -126,7 +126,7 @@ def lexicographic_optimum(
             integral=integral,
             time_limit=time_limit,
             pairs_of=pairs_of,
-        )  # fmt: skip
+        )
         for kind in sorted({n.kind for n in needs})
     ]
     return Optimum(
