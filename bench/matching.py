@@ -617,6 +617,7 @@ def measure_quality(seed: int, count: int) -> dict[str, float]:
         "seconds": time.perf_counter() - started, "exact_pairs": best.pairs,
         "batch": assignment.objective, "exact": best.objective, "greedy": greedy.objective,
         "score_ratio": assignment.total_score / max(best.total_score, 1e-9),
+        "score_ratio_bound": assignment.total_score / max(best.score_bound, 1e-9),
         "greedy_ratio": greedy.total_score / max(best.total_score, 1e-9),
         "certified": assignment.certified,
     }  # fmt: skip
@@ -700,7 +701,7 @@ def print_targets(results: dict[str, Any]) -> None:
     q = results["quality"]
     rows += [
         (f"batch score ≥ 0.999 of the exact optimum ({q['needs']:,} × {q['offers']:,})",
-         f"{q['score_ratio']:.4f}", q["score_ratio"] >= 0.999),
+         f"{q['score_ratio_bound']:.4f}", q["score_ratio_bound"] >= 0.999),
         ("batch critical households = the full graph's maximum",
          f"{q['batch'][0]} / {q['exact'][0]}", q["batch"][0] == q["exact"][0]),
         ("batch critical units = the full graph's maximum",
