@@ -609,8 +609,11 @@ def measure_quality(seed: int, count: int) -> dict[str, float]:
         return zip(ids.tolist(), scores.tolist(), strict=True)
 
     exact_started = time.perf_counter()
+    # The counts are solved exactly; the score within 1e-4 of HiGHS's proven bound, and the
+    # ratio below is taken against that bound: it can only understate the batch.
     best = reference.lexicographic_optimum(needs, offers, weights=chosen, today=today,
-                                           integral=False, pairs_of=pairs_of)  # fmt: skip
+                                           integral=False, pairs_of=pairs_of, score_gap=1e-4,
+                                           time_limit=900)  # fmt: skip
     figures = {
         "needs": len(needs), "offers": len(offers), "edges": len(edges),
         "plan_seconds": plan_seconds, "exact_seconds": time.perf_counter() - exact_started,
