@@ -130,6 +130,7 @@ def lexicographic_optimum(
             integral=integral,
             time_limit=time_limit,
             pairs_of=pairs_of,
+            score_gap=score_gap,
         )
         for kind in sorted({n.kind for n in needs})
     ]
