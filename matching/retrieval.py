@@ -428,26 +428,33 @@ def nearest_candidates(
     offers = candidate_offers(need, facts).order_by(*order)
     rings = _rings(facts)
     reader = _Reader(facts, top, chosen or weights())
-    ring, offset, budget = 0, 0, limit
+    ring, after, budget = 0, None, limit
     while ring < len(rings):
-        chunk = list(
-            offers.filter(sector_id__in=rings[ring]).values_list(*OFFER_COLUMNS)[
-                offset : offset + budget
-            ]
-        )
+        in_ring = offers.filter(sector_id__in=rings[ring])
+        if after is not None:  # keyset pagination: no OFFSET re-reading the ring
+            in_ring = in_ring.filter(_after(after))
+        chunk = list(in_ring.values_list(*OFFER_COLUMNS)[:budget])
         reader.rows += chunk
         if len(chunk) < budget:
-            ring, offset, budget = ring + 1, 0, budget - len(chunk)
+            ring, after, budget = ring + 1, None, budget - len(chunk)
             if budget > 0:
                 continue
             partial = None
         else:
-            offset, budget = offset + len(chunk), 0
+            after, budget = chunk[-1], 0
             partial = chunk[-1]
         if not top or reader.settled(rings[ring:], partial):
             break
         budget = limit
     return reader.facts()
+
+
+def _after(row: tuple[Any, ...]) -> Q:
+    """Rows after ``row`` in the (published_at nulls first, id) order."""
+    published, pk = row[_PUBLISHED], row[0]
+    if published is None:
+        return Q(published_at__isnull=True, pk__gt=pk) | Q(published_at__isnull=False)
+    return Q(published_at__gt=published) | Q(published_at=published, pk__gt=pk)
 
 
 _PUBLISHED = OFFER_COLUMNS.index("published_at")
@@ -463,11 +470,18 @@ class _Reader:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     converted: list[OfferFacts] = field(default_factory=list)
     done: int = 0
+    best: list[tuple[int, float]] = field(default_factory=list)  # the top so far
 
     def facts(self) -> list[OfferFacts]:
         if self.done < len(self.rows):
-            self.converted += _facts_of_rows(self.rows[self.done :])
+            fresh = _facts_of_rows(self.rows[self.done :])
+            self.converted += fresh
             self.done = len(self.rows)
+            if self.top and fresh:  # merge the new rows' top into the running one
+                found = top_candidates(OfferIndex.build(fresh), self.need, self.top,
+                                       self.chosen, timezone.localdate())  # fmt: skip
+                merged = sorted(self.best + found, key=lambda pair: (-pair[1], pair[0]))
+                self.best = merged[: self.top]
         return self.converted
 
     def settled(self, unread: list[list[int]], partial: tuple[Any, ...] | None) -> bool:
@@ -477,8 +491,8 @@ class _Reader:
         if not any(unread):
             return True
         today = timezone.localdate()
-        best = top_candidates(OfferIndex.build(self.facts()), self.need, self.top, self.chosen,
-                              today)  # fmt: skip
+        self.facts()
+        best = self.best
         if len(best) < self.top:
             return False
         ceiling = max(
