@@ -189,7 +189,11 @@ class _Program:
         offer_ids = list(offers)
         row_of_offer = {i: len(row_of_need) + r for r, i in enumerate(offer_ids)}
         link_row = {i: len(row_of_need) + len(offer_ids) + r for r, i in enumerate(self.tiered)}
-        rows, cols, vals, upper_col = self._edge_entries(row_of_need, row_of_offer, link_row)
+        edge_rows, edge_cols, edge_upper = self._edge_entries(row_of_need, row_of_offer, link_row)
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        upper_col: list[float] = []
         for b, bundle in enumerate(net.combinations):
             c = len(net.edges) + b
             household = float(needs[bundle.need_id].units)
@@ -212,7 +216,11 @@ class _Program:
             vals.append(-float(needs[need_id].units))
             upper_col.append(1.0)
         shape = (len(self.need_ids) + len(offer_ids) + len(self.tiered), start + len(self.tiered))
-        self.matrix = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+        all_rows = np.concatenate([edge_rows, np.array(rows, np.int64)])
+        all_cols = np.concatenate([edge_cols, np.array(cols, np.int64)])
+        all_vals = np.concatenate([np.ones(len(edge_rows)), np.array(vals, np.float64)])
+        self.matrix = sp.csr_matrix((all_vals, (all_rows, all_cols)), shape=shape)
+        upper_col = [*edge_upper.tolist(), *upper_col]
         self.lower = np.concatenate(
             [np.full(len(self.need_ids) + len(offer_ids), -np.inf), np.zeros(len(self.tiered))]
         )
@@ -230,12 +238,12 @@ class _Program:
 
     def _edge_entries(
         self, row_of_need: dict[int, int], row_of_offer: dict[int, int], link_row: dict[int, int]
-    ) -> tuple[list[int], list[int], list[float], list[float]]:
+    ) -> tuple[Ints, Ints, Floats]:
         """The matrix entries of the units on each edge (need row, offer row, and the
         need's "fully served" row), built with NumPy: edges run to hundreds of thousands."""
         net = self.network
         if not net.edges:
-            return [], [], [], []
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
         columns = np.array([(e.need_id, e.offer_id) for e in net.edges], np.int64)
         need_ids, offer_ids = columns[:, 0], columns[:, 1]
         need_row = _lookup(row_of_need, need_ids)
@@ -249,7 +257,7 @@ class _Program:
         need_units = _lookup({i: n.units for i, n in net.needs.items()}, need_ids)
         offer_units = _lookup({i: o.units for i, o in net.offers.items()}, offer_ids)
         upper = np.minimum(need_units, offer_units).astype(np.float64)
-        return rows.tolist(), cols.tolist(), [1.0] * len(rows), upper.tolist()
+        return rows, cols, upper
 
     @property
     def width(self) -> int:
@@ -781,13 +789,16 @@ def _aggregate(
     are the sum of theirs. The solution is spread back over member offers."""
     rng = np.random.default_rng(20260301)
     keys = rng.integers(1, 2**63, size=(len(group), 2), dtype=np.uint64)
-    priced = [pricing(need) for need in group]
-    known = np.unique(np.concatenate([ids for ids, _s in priced] or [np.empty(0, np.int64)]))
     # Two 64-bit sums of random keys, one per need that may use the offer (wrapping): a
-    # 128-bit signature of the set of critical needs each offer can serve.
+    # 128-bit signature of the set of critical needs each offer can serve. The feasible
+    # sets are priced again below rather than kept: memory, not time, is what is short.
+    seen = np.zeros(max(offers, default=0) + 1, bool)
+    for need in group:
+        seen[pricing(need)[0]] = True
+    known = np.flatnonzero(seen).astype(np.int64)
     signature = np.zeros((len(known), 2), np.uint64)
-    for position, (ids, _scores) in enumerate(priced):
-        rows = np.searchsorted(known, ids)
+    for position, need in enumerate(group):
+        rows = np.searchsorted(known, pricing(need)[0])
         signature[rows] += keys[position]
     in_bundles = {i for b in bundles for i in b.offer_ids}
     loose = ~np.isin(known, np.fromiter(in_bundles, np.int64, len(in_bundles)))
@@ -803,8 +814,8 @@ def _aggregate(
     }
     class_edges: dict[tuple[int, int], float] = {}
     lookup = np.array([class_of[i] for i in known.tolist()], np.int64)
-    priced_of = {need.id: found for need, found in zip(group, priced, strict=True)}
-    for need, (ids, scores) in zip(group, priced, strict=True):
+    for need in group:
+        ids, scores = pricing(need)
         classes = lookup[np.searchsorted(known, ids)]
         best = np.full(len(members), -1.0)
         np.maximum.at(best, classes, scores)
@@ -819,11 +830,12 @@ def _aggregate(
         combinations=pseudo_bundles,
     )  # fmt: skip
     spread: list[Edge] = []
+    by_id = {need.id: need for need in group}
     left = {i: offers[i].units for ids in members for i in ids}
     feasible: dict[int, dict[int, float]] = {}
     for allocation in solved.allocations:
         if allocation.need_id not in feasible:
-            ids, scores = priced_of[allocation.need_id]
+            ids, scores = pricing(by_id[allocation.need_id])
             feasible[allocation.need_id] = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         if allocation.combination is not None:
             continue  # combinations are candidates already, their offers kept apart
