@@ -393,3 +393,18 @@ def test_the_row_limit_never_costs_a_need_one_of_its_top_suggestions(
     assert {s.subject for s in found} == {s.subject for s in everything} == best
     first_read = retrieval.nearest_candidates(need, retrieval.need_facts(need), 3)
     assert not best & {Offer.objects.get(pk=o.id) for o in first_read}  # beyond the limit
+
+
+def test_an_interpreter_is_suggested_only_with_a_language_in_common(
+    organisation: Organisation, sector: Sector, in_english: None
+) -> None:
+    from core.models import Category
+
+    interpreting = Category.objects.get(code="interpreting")
+    arabic = OfferFactory(published=True, sector=sector, kind="skill", category=interpreting,
+                          quantity=None, capacity=1, languages=["ar", "fr"])  # fmt: skip
+    tigrinya = OfferFactory(published=True, sector=sector, kind="skill", category=interpreting,
+                            quantity=None, capacity=1, languages=["ti", "fr"])  # fmt: skip
+    need = NeedFactory(organisation=organisation, skill=True, languages=["ti"])
+    assert [s.subject for s in retrieval.suggestions_for_need(need)] == [tigrinya]
+    assert retrieval.pair_problems(need, arabic) == ["no language in common, which this help needs"]
