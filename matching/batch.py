@@ -96,6 +96,7 @@ def assign_city(
     made = engine_batch.plan(
         OfferIndex.build(offers), needs, offers, k=settings.ENTRAIDE_MATCHING_BATCH_CANDIDATES,
         weights=retrieval.weights(), today=today, rounds=2, forbidden=forbidden,
+        time_limit=settings.ENTRAIDE_MATCHING_SOLVER_SECONDS,
     )  # fmt: skip
     return made.assignment, made.edges
 
@@ -192,7 +193,8 @@ def replan_urgent_need(*, need_id: int) -> list[Match]:
         )
     )
     made = engine_batch.plan(OfferIndex.build(left), needs, left, k=k, weights=chosen,
-                             today=today, forbidden=forbidden)  # fmt: skip
+                             today=today, forbidden=forbidden,
+                             time_limit=settings.ENTRAIDE_MATCHING_SOLVER_SECONDS)  # fmt: skip
     return _store_replan(made.assignment, needs, left, planned, today)
 
 
