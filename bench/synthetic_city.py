@@ -40,7 +40,7 @@ NEED_COLUMNS = (
     "household_type", "languages", "step_free_access", "accessibility", "housing_types",
     "quantity", "sizes", "wanted_from", "wanted_until", "max_distance_km", "note",
     "note_flags", "internal_reference", "created_at", "updated_at", "opened_at",
-    "category_id", "organisation_id",
+    "category_id", "organisation_id", "no_pets",
 )  # fmt: skip
 
 
@@ -258,6 +258,7 @@ def _need_row(
         "", wanted_from, wanted_until,
         rng.choice((3, 5, 8, 12)) if rng.random() < 0.3 else None, "", "[]", "",
         opened, opened, opened, _need_category(rng, reference, kind), organisation,
+        kind == "housing" and rng.random() < 0.15,
     )  # fmt: skip
     return row, sectors
 

@@ -17,8 +17,9 @@ class MatchingConfig(AppConfig):
 
         # The need page lists the need's proposals and matches.
         from matching.selectors import need_panel
+        from matching.urgent import on_need_published
         from needs.panels import NeedPanel, register_need_panel
-        from needs.signals import need_withdrawn
+        from needs.signals import need_published, need_withdrawn
         from offers.signals import offer_withdrawn
 
         register_need_panel(
@@ -30,6 +31,8 @@ class MatchingConfig(AppConfig):
         offer_withdrawn.connect(on_offer_withdrawn, dispatch_uid="matching-offer-withdrawn")
         need_withdrawn.connect(on_need_withdrawn, dispatch_uid="matching-need-withdrawn")
 
+        # A critical need published between two runs is planned at once (matching.urgent).
+        need_published.connect(on_need_published, dispatch_uid="matching-urgent-need")
         # Distances and category trees are cached per process: drop them when they change.
         for model in (Sector, Category):
             post_save.connect(clear_caches, sender=model, dispatch_uid=f"matching-{model}-save")

@@ -108,6 +108,9 @@ class Match(models.Model):
     batch = models.ForeignKey(
         "matching.BatchRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Matches sharing this key are one combination: two offers at one address for one
+    # household too large for either, proposed together and never one without the other.
+    combination = models.UUIDField(_("combination"), null=True, blank=True, db_index=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -181,6 +184,20 @@ class Match(models.Model):
         return stamp is not None
 
     @property
+    def reasons(self) -> list[str]:
+        """The stored criteria as sentences in the reader's language."""
+        from matching.engine.explain import explain
+        from matching.engine.scoring import Criterion
+
+        return [explain(Criterion(**criterion)) for criterion in self.criteria]
+
+    def partners(self) -> MatchQuerySet:
+        """The other matches of its combination (none for a single offer)."""
+        if self.combination is None:
+            return Match.objects.none()
+        return Match.objects.filter(combination=self.combination).exclude(pk=self.pk)
+
+    @property
     def awaiting_answer(self) -> bool:
         return self.status in self.AWAITING_ANSWER
 
@@ -227,8 +244,13 @@ class BatchRun(models.Model):
     needs_considered = models.PositiveIntegerField(default=0)
     offers_considered = models.PositiveIntegerField(default=0)
     suggestions = models.PositiveIntegerField(default=0)
-    critical_covered = models.PositiveIntegerField(default=0)
+    critical_covered = models.PositiveIntegerField(default=0)  # households fully served
+    critical_units = models.PositiveIntegerField(default=0)
+    high_covered = models.PositiveIntegerField(default=0)  # households fully served
     total_score = models.FloatField(default=0)
+    # Whether the run proved its critical coverage equal to the full feasible graph's
+    # maximum (false only if a solver stage hit its time limit).
+    proven = models.BooleanField(default=False)
     seconds = models.FloatField(default=0)
 
     class Meta:

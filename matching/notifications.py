@@ -74,6 +74,21 @@ STAFF_ALERT = register(
     )
 )
 
+URGENT_NEED = register(
+    NotificationType(
+        name="matching.urgent_need",
+        label=_("A critical need was just published"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.STAFF,
+        example_context={
+            "need_id": 1,
+            "kind": "housing",
+            "planned": 1,
+            "url": "/equipe/mises-en-relation/besoin/1/",
+        },
+    )
+)
+
 register_staff_queue(
     StaffQueue(
         key="matching.suggested",

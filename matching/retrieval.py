@@ -9,33 +9,42 @@ never a wrong suggestion.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.models import Category, Sector
 from core.vocabulary import HelpKind, HouseholdType
 from matching.engine.constraints import violations
 from matching.engine.explain import explain
-from matching.engine.facts import NeedFacts, OfferFacts
+from matching.engine.facts import NeedFacts, OfferFacts, Point, min_cover_nights, need_period
 from matching.engine.geo import haversine_km
 from matching.engine.scoring import Criterion, Score, Weights, score
+from matching.engine.scoring import ceiling as scoring_ceiling
 from matching.engine.vectorised import OfferIndex, top_candidates
 from matching.models import Match
 from needs.models import Need
 from offers.models import Offer, OfferQuerySet
 
-# How many offers (or needs) the SQL step hands to the scorer at most, nearest districts
-# and longest-waiting offers first; the bench measures what this costs in recall.
+# How many offers (or needs) the SQL step reads at a time, nearest districts and
+# longest-waiting offers first. For one need it reads on, ring after ring, until no unread
+# offer could score into the top suggestions (``nearest_candidates``): the limit costs
+# time, never a suggestion.
 RETRIEVAL_LIMIT = 1000
+
+# Skills that are worth nothing without a language in common with the need (the codes of
+# the default category tree; their sub-categories too).
+LANGUAGE_BOUND_SKILLS = frozenset({"interpreting", "sponsorship"})
 
 
 def offer_units(offer: Offer) -> int:
@@ -99,6 +108,18 @@ def _category_parents() -> dict[int, int | None]:
     return _cached("categories", lambda: dict(Category.objects.values_list("pk", "parent_id")))
 
 
+def _language_bound() -> frozenset[int]:
+    """Categories (and their descendants) that need a language shared with the need."""
+
+    def load() -> frozenset[int]:
+        roots = set(
+            Category.objects.filter(code__in=LANGUAGE_BOUND_SKILLS).values_list("pk", flat=True)
+        )
+        return frozenset(pk for pk in _category_parents() if _ancestors(pk) & roots)
+
+    return _cached("language_bound", load)
+
+
 def clear_caches(**_signal: Any) -> None:
     """After a district or a category changes (a signal receiver, and between tests)."""
     _cache.clear()
@@ -116,14 +137,50 @@ def _descendants(category_id: int) -> list[int]:
     return [pk for pk in _category_parents() if category_id in _ancestors(pk)]
 
 
-def _centroid(sector_ids: Iterable[int]) -> tuple[float | None, float | None]:
-    points = [_sectors()[pk] for pk in sector_ids if pk in _sectors()]
-    if not points:
-        return None, None
-    return (
-        sum(lat for lat, _lon in points) / len(points),
-        sum(lon for _lat, lon in points) / len(points),
-    )
+def _places(sector_ids: Iterable[int]) -> tuple[Point, ...]:
+    """The centroids of these districts, in id order: distances go to the nearest one."""
+    known = _sectors()
+    return tuple(known[pk] for pk in sorted(set(sector_ids)) if pk in known)
+
+
+def _cover_policy(kind: str, start: Any, until: Any) -> int:
+    return min_cover_nights(
+        kind, start, until,
+        share=settings.ENTRAIDE_MATCHING_HOUSING_MIN_COVER_PERCENT / 100,
+        nights=settings.ENTRAIDE_MATCHING_HOUSING_MIN_COVER_NIGHTS,
+    )  # fmt: skip
+
+
+def need_facts_of(
+    *, row: dict[str, Any], sector_ids: Iterable[int], organisation_sector_ids: Iterable[int],
+    held: int, today: Any, minors_accredited: bool = False,
+    excluded_offer_ids: frozenset[int] = frozenset(),
+) -> NeedFacts:  # fmt: skip
+    """The one mapping from a need's columns (``NEED_COLUMNS``) to its facts: dates read
+    from today, distances from its preferred districts or else its organisation's."""
+    preferred = frozenset(sector_ids)
+    places = _places(preferred) or _places(organisation_sector_ids)
+    start, until = need_period(row["wanted_from"], row["wanted_until"], today)
+    return NeedFacts(
+        id=row["pk"], kind=row["kind"], category_id=row["category_id"],
+        housing_types=frozenset(row["housing_types"]), household_size=row["household_size"],
+        household_type=row["household_type"],
+        units=need_units_of(row["kind"], row["quantity"]) - held,
+        step_free=row["step_free_access"], no_pets=row["no_pets"],
+        languages=frozenset(row["languages"]), wanted_from=start, wanted_until=until,
+        sector_ids=preferred, places=places, max_distance_km=row["max_distance_km"],
+        urgency=row["urgency"], opened_at=row["opened_at"] or row["created_at"],
+        min_cover_nights=_cover_policy(row["kind"], start, until),
+        places_preferred=bool(_places(preferred)), minors_accredited=minors_accredited,
+        excluded_offer_ids=excluded_offer_ids,
+    )  # fmt: skip
+
+
+NEED_COLUMNS = (
+    "pk", "kind", "category_id", "housing_types", "household_size", "household_type",
+    "quantity", "step_free_access", "no_pets", "languages", "wanted_from", "wanted_until",
+    "max_distance_km", "urgency", "opened_at", "created_at", "organisation_id",
+)  # fmt: skip
 
 
 # --- Facts ---------------------------------------------------------------------------
@@ -132,8 +189,24 @@ def _centroid(sector_ids: Iterable[int]) -> tuple[float | None, float | None]:
 def held(*, offer: Offer | None = None, need: Need | None = None) -> int:
     """Units the live matches of one offer, or of one need, hold (goods handed over too)."""
     live = Match.objects.holding()
-    live = live.filter(offer=offer) if offer is not None else live.filter(need=need)
-    return live.aggregate(total=Sum("units"))["total"] or 0
+    if offer is not None:
+        return live.filter(offer=offer).aggregate(total=Sum("units"))["total"] or 0
+    return need_units_held(live.filter(need=need)).get(need.pk if need else 0, 0)
+
+
+def need_units_held(matches: QuerySet[Match], *, whole: int = 1) -> dict[int, int]:
+    """Units these matches give each need: the two offers of a combination house one
+    household, so they count once (and only when ``whole`` of them are among
+    ``matches``: 2 to count a combination as confirmed only once both offers are)."""
+    given: dict[int, int] = {}
+    singles = matches.filter(combination__isnull=True).values("need_id")
+    for row in singles.annotate(total=Sum("units")):
+        given[row["need_id"]] = given.get(row["need_id"], 0) + row["total"]
+    combined = matches.filter(combination__isnull=False).values("need_id", "combination")
+    for row in combined.annotate(total=Max("units"), members=Count("pk")):
+        if row["members"] >= whole:
+            given[row["need_id"]] = given.get(row["need_id"], 0) + row["total"]
+    return given
 
 
 def offer_facts(offer: Offer) -> OfferFacts:
@@ -146,27 +219,13 @@ def offer_facts(offer: Offer) -> OfferFacts:
 
 
 def need_facts(need: Need, *, sector_ids: Iterable[int] | None = None) -> NeedFacts:
-    sectors = frozenset(sector_ids if sector_ids is not None else _need_sector_ids(need))
-    latitude, longitude = _centroid(sectors or _organisation_sector_ids(need))
-    return NeedFacts(
-        id=need.pk,
-        kind=need.kind,
-        category_id=need.category_id,
-        housing_types=frozenset(need.housing_types),
-        household_size=need.household_size,
-        household_type=need.household_type,
-        units=need_units(need) - held(need=need),
-        step_free=need.step_free_access,
-        no_pets=False,  # said in free text ("accessibility") only, for staff to read
-        languages=frozenset(need.languages),
-        wanted_from=need.wanted_from,
-        wanted_until=need.wanted_until,
-        sector_ids=sectors,
-        latitude=latitude,
-        longitude=longitude,
-        max_distance_km=need.max_distance_km,
-        urgency=need.urgency,
-        opened_at=need.opened_at or need.created_at,
+    row = {name: getattr(need, name) for name in NEED_COLUMNS}
+    return need_facts_of(
+        row=row,
+        sector_ids=sector_ids if sector_ids is not None else _need_sector_ids(need),
+        organisation_sector_ids=_organisation_sector_ids(need),
+        held=held(need=need),
+        today=timezone.localdate(),
         minors_accredited=_minors_accredited(need),
         excluded_offer_ids=excluded_offers(need.pk),
     )
@@ -199,26 +258,31 @@ def _organisation_sector_ids(need: Need) -> list[int]:
 # --- Retrieval -----------------------------------------------------------------------
 
 
+def _km_to_need(facts: NeedFacts, sector_id: int) -> float:
+    lat, lon = _sectors()[sector_id]
+    return min(haversine_km(plat, plon, lat, lon) for plat, plon in facts.places)
+
+
 def _reachable_sectors(facts: NeedFacts) -> list[int] | None:
-    """Districts within the need's maximum distance, or None when any district will do."""
-    if facts.max_distance_km is None or facts.latitude is None or facts.longitude is None:
+    """Districts within the need's maximum distance of its nearest district, or None when
+    any district will do (a limit without a place reaches none: rule ``distance``)."""
+    if facts.max_distance_km is None:
         return None
-    return [
-        pk
-        for pk, (lat, lon) in _sectors().items()
-        if haversine_km(facts.latitude, facts.longitude, lat, lon) <= facts.max_distance_km
-    ]
+    if not facts.places:
+        return []
+    return [pk for pk in _sectors() if _km_to_need(facts, pk) <= facts.max_distance_km]
 
 
 def _nearest_first(facts: NeedFacts) -> list[int]:
-    if facts.latitude is None or facts.longitude is None:
-        return list(_sectors())
-    here = (facts.latitude, facts.longitude)
-    return sorted(_sectors(), key=lambda pk: haversine_km(*here, *_sectors()[pk]))
+    if not facts.places:
+        return sorted(_sectors())
+    return sorted(_sectors(), key=lambda pk: (_km_to_need(facts, pk), pk))
 
 
 def candidate_offers(need: Need, facts: NeedFacts) -> QuerySet[Offer]:
-    """Published offers that pass the indexed hard constraints, nearest districts first."""
+    """Published offers that pass the indexed hard constraints, read as the engine reads
+    them (``facts``: dates from today, cover, pets, shared languages); the engine checks
+    every rule again, so a looser filter here costs time, never a wrong suggestion."""
     offers = Offer.objects.published().filter(kind=need.kind)
     if need.kind != HelpKind.HOUSING and need.category_id is not None:
         offers = offers.filter(category_id__in=_descendants(need.category_id))
@@ -232,13 +296,39 @@ def candidate_offers(need: Need, facts: NeedFacts) -> QuerySet[Offer]:
         offers = _minors_only(offers, facts)
     if facts.excluded_offer_ids:
         offers = offers.exclude(pk__in=facts.excluded_offer_ids)
-    if need.wanted_until:
-        offers = offers.filter(
-            Q(available_from__isnull=True) | Q(available_from__lte=need.wanted_until)
-        )
-    start = need.wanted_from or timezone.localdate()
+    if facts.no_pets:
+        offers = offers.filter(pets_at_home=False)
+    start, until = facts.wanted_from, facts.wanted_until
+    if until is not None:
+        offers = offers.filter(Q(available_from__isnull=True) | Q(available_from__lte=until))
+    # Never an offer past its end date: ``start`` is today at the earliest.
     offers = offers.filter(Q(available_until__isnull=True) | Q(available_until__gte=start))
-    return offers
+    if facts.min_cover_nights > 0:  # rule cover, as far as one column at a time can say
+        cover = timedelta(days=facts.min_cover_nights)
+        offers = offers.filter(
+            Q(available_until__isnull=True) | Q(available_until__gte=start + cover)
+        )
+        if until is not None:
+            offers = offers.filter(
+                Q(available_from__isnull=True) | Q(available_from__lte=until - cover)
+            )
+    return _sharing_a_language(offers, need, facts)
+
+
+def _sharing_a_language(offers: QuerySet[Offer], need: Need, facts: NeedFacts) -> QuerySet[Offer]:
+    """Rule languages: interpreting and sponsorship offers share a language with the need.
+    JSON containment is PostgreSQL's; elsewhere the engine alone applies the rule."""
+    bound = _language_bound()
+    if need.kind != HelpKind.SKILL or not bound or connection.vendor != "postgresql":
+        return offers
+    shared = Q()
+    for code in sorted(facts.languages):
+        shared |= Q(languages__contains=[code])
+    return (
+        offers.exclude(Q(category_id__in=bound) & ~shared)
+        if shared
+        else offers.exclude(category_id__in=bound)
+    )
 
 
 def _minors_only(offers: OfferQuerySet, facts: NeedFacts) -> OfferQuerySet:
@@ -264,15 +354,20 @@ class Suggestion:
     @property
     def criteria(self) -> list[dict[str, Any]]:
         """The criteria as stored with a match (codes and figures, any language)."""
-        return [
-            {"name": c.name, "points": round(c.points, 2), "max_points": c.max_points,
-             "reason": c.reason, "params": c.params}
-            for c in self.scored.criteria
-        ]  # fmt: skip
+        return criteria_of(self.scored)
 
     @property
     def reasons(self) -> list[str]:
         return [explain(criterion) for criterion in self.scored.criteria]
+
+
+def criteria_of(scored: Score) -> list[dict[str, Any]]:
+    """A score's criteria as stored with a match: codes and figures, in no language."""
+    return [
+        {"name": c.name, "points": round(c.points, 2), "max_points": c.max_points,
+         "reason": c.reason, "params": c.params}
+        for c in scored.criteria
+    ]  # fmt: skip
 
 
 def stored_reasons(criteria: list[dict[str, Any]]) -> list[str]:
@@ -290,15 +385,30 @@ OFFER_COLUMNS = (
     "pk", "kind", "category_id", "housing_type", "capacity", "households_at_once", "quantity",
     "household_types", "available_from", "available_until", "min_stay_nights",
     "max_stay_nights", "step_free_access", "pets_at_home", "languages", "sector_id",
-    "last_confirmed_at", "published_at", "created_at",
+    "last_confirmed_at", "published_at", "created_at", "owner_id", "street_address",
+    "postcode",
 )  # fmt: skip
+
+
+def place_key(
+    kind: str, *, owner_id: int | None, sector_id: int, street_address: str, postcode: str
+) -> str:
+    """Which housing offers are at one place, so that two may house one household: the
+    same address, or else the same host in the same district. A digest, not the address:
+    the facts never carry it."""
+    if kind != HelpKind.HOUSING:
+        return ""
+    address = " ".join(f"{street_address} {postcode}".lower().split())
+    if address:
+        return "a:" + hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
+    return f"h:{owner_id}:{sector_id}" if owner_id is not None else ""
 
 
 def offer_facts_from_row(row: tuple[Any, ...], *, held: int, pending: int) -> OfferFacts:
     """Facts of one row of ``OFFER_COLUMNS``; ``units`` is what the offer has left."""
     (pk, kind, category, housing_type, capacity, households, quantity, household_types,
      start, end, min_stay, max_stay, step_free, pets, languages, sector, confirmed,
-     published, created) = row  # fmt: skip
+     published, created, owner, street, postcode) = row  # fmt: skip
     total = _units_of(kind, households=households, quantity=quantity, capacity=capacity)
     latitude, longitude = _sectors().get(sector, (0.0, 0.0))
     return OfferFacts(
@@ -307,8 +417,11 @@ def offer_facts_from_row(row: tuple[Any, ...], *, held: int, pending: int) -> Of
         household_types=frozenset(household_types), available_from=start,
         available_until=end, min_stay_nights=min_stay, max_stay_nights=max_stay,
         step_free=step_free, pets=pets, languages=frozenset(languages), sector_id=sector,
-        latitude=latitude, longitude=longitude, waiting_since=confirmed or published or created,
-        pending_proposals=pending,
+        latitude=latitude, longitude=longitude, waiting_since=published or created,
+        pending_proposals=pending, language_required=category in _language_bound(),
+        place_key=place_key(kind, owner_id=owner, sector_id=sector, street_address=street,
+                            postcode=postcode),
+        confirmed_at=confirmed,
     )  # fmt: skip
 
 
@@ -328,19 +441,115 @@ def load_of(offer_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
     )
 
 
-def nearest_candidates(need: Need, facts: NeedFacts, limit: int) -> list[OfferFacts]:
-    """Up to ``limit`` candidate offers' facts, from the nearest districts outwards, the
-    longest-waiting first within each ring. Rings double in size (1, 2, 4... districts),
-    so a sparse city costs a few queries rather than one per district."""
-    rows: list[tuple[Any, ...]] = []
-    offers = candidate_offers(need, facts).order_by("last_confirmed_at", "id")
+def _rings(facts: NeedFacts) -> list[list[int]]:
+    """Reachable districts, nearest first, in rings that double (1, 2, 4... districts), so
+    that a sparse city costs a few queries rather than one per district."""
     reachable = _reachable_sectors(facts)
     districts = [pk for pk in _nearest_first(facts) if reachable is None or pk in reachable]
-    start, size = 0, 1
-    while start < len(districts) and len(rows) < limit:
-        ring = districts[start : start + size]
-        rows += offers.filter(sector_id__in=ring).values_list(*OFFER_COLUMNS)[: limit - len(rows)]
+    rings, start, size = [], 0, 1
+    while start < len(districts):
+        rings.append(districts[start : start + size])
         start, size = start + size, size * 2
+    return rings
+
+
+def nearest_candidates(
+    need: Need, facts: NeedFacts, limit: int, *, top: int = 0, chosen: Weights | None = None
+) -> list[OfferFacts]:
+    """Candidate offers' facts from the nearest districts outwards, the longest-waiting
+    first within each ring, ``limit`` rows at a time. With ``top``, reading goes on past
+    each ``limit`` rows until the ``top`` best found outscore the ceiling of every offer
+    not yet read (``scoring.ceiling``): no top offer is ever lost to the limit. Without,
+    it stops at ``limit`` rows."""
+    order = (F("published_at").asc(nulls_first=True), "id")
+    offers = candidate_offers(need, facts).order_by(*order)
+    rings = _rings(facts)
+    reader = _Reader(facts, top, chosen or weights())
+    ring, after, budget = 0, None, limit
+    while ring < len(rings):
+        in_ring = offers.filter(sector_id__in=rings[ring])
+        if after is not None:  # keyset pagination: no OFFSET re-reading the ring
+            in_ring = in_ring.filter(_after(after))
+        chunk = list(in_ring.values_list(*OFFER_COLUMNS)[:budget])
+        reader.rows += chunk
+        if len(chunk) < budget:
+            ring, after, budget = ring + 1, None, budget - len(chunk)
+            if budget > 0:
+                continue
+            partial = None
+        else:
+            after, budget = chunk[-1], 0
+            partial = chunk[-1]
+        if not top or reader.settled(rings[ring:], partial):
+            break
+        budget = limit
+    return reader.facts()
+
+
+def _after(row: tuple[Any, ...]) -> Q:
+    """Rows after ``row`` in the (published_at nulls first, id) order."""
+    published, pk = row[_PUBLISHED], row[0]
+    if published is None:
+        return Q(published_at__isnull=True, pk__gt=pk) | Q(published_at__isnull=False)
+    return Q(published_at__gt=published) | Q(published_at=published, pk__gt=pk)
+
+
+_PUBLISHED = OFFER_COLUMNS.index("published_at")
+
+
+@dataclass
+class _Reader:
+    """The rows read so far for one need, turned into facts in as few queries as can be."""
+
+    need: NeedFacts
+    top: int
+    chosen: Weights
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    converted: list[OfferFacts] = field(default_factory=list)
+    done: int = 0
+    best: list[tuple[int, float]] = field(default_factory=list)  # the top so far
+
+    def facts(self) -> list[OfferFacts]:
+        if self.done < len(self.rows):
+            fresh = _facts_of_rows(self.rows[self.done :])
+            self.converted += fresh
+            self.done = len(self.rows)
+            if self.top and fresh:  # merge the new rows' top into the running one
+                found = top_candidates(OfferIndex.build(fresh), self.need, self.top,
+                                       self.chosen, timezone.localdate())  # fmt: skip
+                merged = sorted(self.best + found, key=lambda pair: (-pair[1], pair[0]))
+                self.best = merged[: self.top]
+        return self.converted
+
+    def settled(self, unread: list[list[int]], partial: tuple[Any, ...] | None) -> bool:
+        """Whether the ``top`` best read beat every offer of the ``unread`` rings; the
+        first of them is read up to ``partial`` (the later offers there were published
+        later, so waited less). Ties are not settled: a smaller id would win them."""
+        if not any(unread):
+            return True
+        today = timezone.localdate()
+        self.facts()
+        best = self.best
+        if len(best) < self.top:
+            return False
+        ceiling = max(
+            self._ceiling(pk, today, partial if position == 0 else None)
+            for position, ring in enumerate(unread)
+            for pk in ring
+        )
+        return best[-1][1] > ceiling + 1e-9
+
+    def _ceiling(self, sector_id: int, today: Any, partial: tuple[Any, ...] | None) -> float:
+        km = _km_to_need(self.need, sector_id) if self.need.places else None
+        waited = None
+        if partial is not None and partial[_PUBLISHED] is not None:
+            waited = today.toordinal() - partial[_PUBLISHED].date().toordinal()
+        return scoring_ceiling(self.need, self.chosen, today, km=km,
+                               preferred=sector_id in self.need.sector_ids,
+                               waited_days=waited)  # fmt: skip
+
+
+def _facts_of_rows(rows: list[tuple[Any, ...]]) -> list[OfferFacts]:
     held_units, pending = load_of([row[0] for row in rows])
     found = (
         offer_facts_from_row(row, held=held_units.get(row[0], 0), pending=pending.get(row[0], 0))
@@ -357,10 +566,11 @@ def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestio
     facts = need_facts(need)
     if facts.units < 1:
         return []
-    candidates = {offer.id: offer for offer in nearest_candidates(need, facts, RETRIEVAL_LIMIT)}
+    today, chosen = timezone.localdate(), weights()
+    found = nearest_candidates(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen)
+    candidates = {offer.id: offer for offer in found}
     if not candidates:
         return []
-    today, chosen = timezone.localdate(), weights()
     best = top_candidates(OfferIndex.build(candidates.values()), facts, limit, chosen, today)
     offers = Offer.objects.select_related("sector", "category").in_bulk([pk for pk, _ in best])
     return [
@@ -411,9 +621,29 @@ _RULE_LABELS = {
     "pets": gettext_lazy("pets at home"),
     "dates": gettext_lazy("the dates do not overlap"),
     "stay_length": gettext_lazy("the stay lengths do not fit"),
+    "cover": gettext_lazy("available for too little of the wanted period"),
     "distance": gettext_lazy("too far"),
+    "languages": gettext_lazy("no language in common, which this help needs"),
     "units": gettext_lazy("nothing left to give"),
 }
+
+
+def combination_problems(need: Need, offers: list[Offer]) -> list[str]:
+    """Why two offers cannot together house the need (empty if they can): each must break
+    no rule but the beds, and their beds must add up to the household."""
+    if any(offer.status != Offer.Status.PUBLISHED for offer in offers):
+        return [_("the offer is not published")]
+    if need.status not in Need.ACTIVE:
+        return [_("the need is not open")]
+    need_side = need_facts(need)
+    sides = [offer_facts(offer) for offer in offers]
+    problems = {name for side in sides for name in violations(need_side, side) if name != "beds"}
+    if sum(side.beds_per_household for side in sides) < need_side.household_size:
+        problems.add("beds")
+    if len({side.place_key for side in sides}) != 1 or not sides[0].place_key:
+        problems.add("place")
+    labels = {**_RULE_LABELS, "place": gettext_lazy("not at one address")}
+    return sorted(str(labels[name]) for name in problems)
 
 
 def pair_problems(need: Need, offer: Offer) -> list[str]:
@@ -424,3 +654,70 @@ def pair_problems(need: Need, offer: Offer) -> list[str]:
         return [_("the need is not open")]
     broken = violations(need_facts(need), offer_facts(offer))
     return [str(_RULE_LABELS[name]) for name in broken]
+
+
+@dataclass(frozen=True)
+class PlannedElsewhere:
+    """An offer the current plan gives to another need, and what moving it would cost."""
+
+    need: Need
+    units: int
+    score: float
+    next_best: float | None  # that need's best other offer, None if it has none
+
+    @property
+    def cost(self) -> float | None:
+        return None if self.next_best is None else max(0.0, self.score - self.next_best)
+
+
+def planned_elsewhere(need: Need, offer_ids: list[int]) -> dict[int, list[PlannedElsewhere]]:
+    """For each of these offers, the suggestions of the current plan that give it to
+    other needs, with each one's best other offer (what it would lose if moved)."""
+    found: dict[int, list[PlannedElsewhere]] = {}
+    others = (
+        Match.objects.filter(status=Match.Status.SUGGESTED, offer_id__in=offer_ids)
+        .exclude(need=need)
+        .select_related("need")
+        .order_by("offer_id", "-score")
+    )
+    for match in others:
+        alternatives = [
+            s.total for s in suggestions_for_need(match.need, 3) if s.subject.pk != match.offer_id
+        ]
+        found.setdefault(match.offer_id, []).append(
+            PlannedElsewhere(match.need, match.units, match.score, max(alternatives, default=None))
+        )
+    return found
+
+
+def shortfall(need: Need, *, limit: int = 5000) -> list[str]:
+    """What is missing when nothing fits: for each rule, how many published offers of the
+    kind would fit but for it alone, and for housing the most beds one offer has free."""
+    facts = need_facts(need)
+    offers = Offer.objects.published().filter(kind=need.kind).values_list(*OFFER_COLUMNS)
+    sides = _facts_of_rows(list(offers.order_by("pk")[:limit]))
+    blocked: dict[str, int] = {}
+    for side in sides:
+        broken = violations(facts, side)
+        if len(broken) == 1:
+            blocked[broken[0]] = blocked.get(broken[0], 0) + 1
+    lines = [
+        ngettext(
+            "%(count)d offer would fit but for this: %(rule)s.",
+            "%(count)d offers would fit but for this: %(rule)s.",
+            count,
+        )
+        % {"count": count, "rule": _RULE_LABELS[name]}
+        for name, count in sorted(blocked.items(), key=lambda item: -item[1])
+    ]
+    if need.kind == HelpKind.HOUSING and sides:
+        most = max(side.beds_per_household for side in sides)
+        if most < facts.household_size:
+            lines.insert(0, ngettext(
+                "No offer has %(size)d beds for one household: the most is %(count)d bed.",
+                "No offer has %(size)d beds for one household: the most is %(count)d beds.",
+                most,
+            ) % {"size": facts.household_size, "count": most})  # fmt: skip
+    if not sides:
+        lines.append(_("No published offer of this kind at all."))
+    return lines

@@ -159,6 +159,77 @@ def match_propose(
 
 
 @transaction.atomic
+def match_propose_suggestion(*, match: Match, by: User) -> list[Match]:
+    """Propose a stored suggestion exactly as planned: its units, its reasons, and for a
+    combination both offers together, or nothing if one of them no longer fits."""
+    if not roles.is_staff_member(by):
+        raise PermissionError("Only city staff propose matches.")
+    members = [match]
+    if match.combination is not None:
+        members = list(
+            Match.objects.filter(combination=match.combination, status=Status.SUGGESTED)
+            .select_related("need", "offer")
+            .order_by("offer_id")
+        )
+        if len(members) < 2:
+            raise DomainError(_("This combination is no longer complete."), code="incompatible")
+        _check_combination(members)
+    if match.combination is None:
+        return [
+            match_propose(
+                need=match.need,
+                offer=match.offer,
+                by=by,
+                units=match.units,
+                score=match.score,
+                criteria=match.criteria,
+            )
+        ]
+    if need_remaining(members[0].need) < 1 or any(offer_remaining(m.offer) < 1 for m in members):
+        raise DomainError(
+            _("The offer or the need has nothing left to propose: someone was faster."),
+            code="nothing_left",
+        )
+    return [_propose_member(member, by=by) for member in members]
+
+
+def _check_combination(members: list[Match]) -> None:
+    """Each offer breaks no rule but the beds, and together they have enough."""
+    for member in members:
+        Offer.objects.select_for_update().filter(pk=member.offer_id).first()
+    need = Need.objects.select_for_update().get(pk=members[0].need_id)
+    problems = retrieval.combination_problems(need, [m.offer for m in members])
+    if problems:
+        raise DomainError(
+            _("This pair cannot be proposed: %(problems)s.") % {"problems": "; ".join(problems)},
+            code="incompatible",
+        )
+
+
+def _propose_member(match: Match, *, by: User) -> Match:
+    match = Match.objects.select_for_update(of=("self",)).select_related("need").get(pk=match.pk)
+    now = timezone.now()
+    _move(match, Status.PROPOSED, by=by, proposed_by=by, proposed_at=now,
+          answer_due=now + answer_time(match.need.urgency))  # fmt: skip
+    audit(actor=by, action="matching.match.proposed", target=match,
+          detail={"units": match.units, "combination": str(match.combination)})  # fmt: skip
+    _tell_both(match, "proposal")
+    return match
+
+
+def _end_partners(match: Match, *, by: User | None, note: str) -> None:
+    """A household is not split: when one offer of a combination falls through, so does
+    the other (cancelled, which frees what it held)."""
+    for partner in match.partners().filter(status__in=Match.AWAITING_ANSWER):
+        partner = _lock(partner)
+        if partner.status in Match.AWAITING_ANSWER:
+            _move(partner, Status.CANCELLED, by=by, note=note)
+            audit(actor=by, action="matching.match.cancelled", target=partner,
+                  detail={"combination": str(match.combination)})  # fmt: skip
+            _tell_both(partner, "cancelled")
+
+
+@transaction.atomic
 def match_cancel(*, match: Match, by: User, reason: str = "") -> Match:
     if not roles.is_staff_member(by):
         raise PermissionError("Only city staff cancel matches.")
@@ -288,6 +359,7 @@ def match_decline(*, match: Match, by: User, reason: str = "", side: str | None 
     _move(match, Status.DECLINED, by=by, note=reason, declined_by=side, decline_reason=reason)
     audit(actor=by, action="matching.match.declined", target=match, detail={"side": side})
     _tell_both(match, "declined")
+    _end_partners(match, by=by, note="the other offer of the combination was declined")
     return match
 
 
@@ -571,9 +643,10 @@ def _association_contact(match: Match) -> dict[str, str]:
 
 
 def _confirmed_units(need: Need) -> int:
-    """What confirmed matches give the need: live ones, and goods already handed over."""
+    """What confirmed matches give the need: live ones, and goods already handed over; the
+    two offers of a combination count once, and only when both are confirmed."""
     confirmed = Match.objects.holding().filter(need=need, status__in=Match.CONTACT_VISIBLE)
-    return confirmed.aggregate(total=Sum("units"))["total"] or 0
+    return retrieval.need_units_held(confirmed, whole=2).get(need.pk, 0)
 
 
 def _record_need_progress(need: Need, *, by: User | None) -> None:

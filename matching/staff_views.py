@@ -55,10 +55,14 @@ def to_call(request: HttpRequest) -> HttpResponse:
 def need(request: HttpRequest, pk: int) -> HttpResponse:
     """One need and its best offers side by side, with why each scores what it does."""
     need = get_object_or_404(Need.objects.select_related("category", "organisation"), pk=pk)
+    suggestions = retrieval.suggestions_for_need(need)
+    elsewhere = retrieval.planned_elsewhere(need, [s.subject.pk for s in suggestions])
     context = {
         "need": need,
         "remaining": services.need_remaining(need),
-        "suggestions": retrieval.suggestions_for_need(need),
+        "suggestions": [(s, elsewhere.get(s.subject.pk, [])) for s in suggestions],
+        "plan": need.matches.filter(status=Match.Status.SUGGESTED).select_related("offer__sector"),
+        "shortfall": [] if suggestions else retrieval.shortfall(need),
         "matches": need.matches.exclude(status=Match.Status.SUGGESTED).select_related("offer"),
     }
     return render(request, "matching/staff/need.html", context)
@@ -101,10 +105,14 @@ def propose_selected(request: AuthenticatedRequest) -> HttpResponse:
     ids = [pk for pk in map(parse_id, request.POST.getlist("match")) if pk is not None]
     suggestions = Match.objects.filter(pk__in=ids, status=Match.Status.SUGGESTED)
     proposed, refused = 0, 0
-    for match in suggestions.select_related("need", "offer"):
+    for match in suggestions.select_related("need", "offer").order_by("pk"):
+        if (
+            match.combination is not None
+            and not Match.objects.filter(pk=match.pk, status=Match.Status.SUGGESTED).exists()
+        ):
+            continue  # proposed already, with the other offer of its combination
         try:
-            services.match_propose(need=match.need, offer=match.offer, by=request.user,
-                                   score=match.score, criteria=match.criteria)  # fmt: skip
+            services.match_propose_suggestion(match=match, by=request.user)
             proposed += 1
         except DomainError:
             refused += 1

@@ -24,3 +24,11 @@ def housekeeping() -> dict[str, int]:
         "expired": matches_expire_unanswered(),
         "check_ins": check_ins_send_due(),
     }
+
+
+@shared_task(name="matching.plan_urgent_need")
+def plan_urgent_need(need_id: int) -> dict[str, Any]:
+    """A critical need was just published: plan it now and tell staff (``urgent``)."""
+    from matching.urgent import urgent_need_plan
+
+    return urgent_need_plan(need_id=need_id)

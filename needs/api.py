@@ -60,6 +60,7 @@ class NeedSerializer(ModelSerializer):
             "household_type",
             "languages",
             "step_free_access",
+            "no_pets",
             "accessibility",
             "housing_types",
             "quantity",

@@ -66,8 +66,13 @@ NEEDS: list[tuple[Any, ...]] = [
         1,
         0,
         "single_adult",
-        {"housing_types": ["room"], "step_free_access": True, "languages": ["ar", "fr"]},
-        "Marche difficile : rez-de-chaussée ou ascenseur indispensable.",
+        {
+            "housing_types": ["room"],
+            "step_free_access": True,
+            "no_pets": True,
+            "languages": ["ar", "fr"],
+        },
+        "Marche difficile : rez-de-chaussée ou ascenseur indispensable ; allergie aux chats.",
         "open",
     ),
     (

@@ -92,6 +92,7 @@ class NeedForm(forms.ModelForm):
             "household_type",
             "languages",
             "step_free_access",
+            "no_pets",
             "accessibility",
             "wanted_from",
             "wanted_until",
@@ -114,11 +115,14 @@ class NeedForm(forms.ModelForm):
         kind: str,
         show_reference: bool = True,
         allow_minors: bool = False,
+        located_elsewhere: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.allow_minors = allow_minors
+        # True when the need's organisation has districts to measure a distance from.
+        self.located_elsewhere = located_elsewhere
         for other_kind, names in self.KIND_FIELDS.items():
             if other_kind != kind:
                 for name in names:
@@ -164,6 +168,12 @@ class NeedForm(forms.ModelForm):
             self.add_error("adults", _("A need concerns at least one person."))
         if data.get("household_type") == HouseholdType.MINOR and not self.allow_minors:
             self.add_error("household_type", MINORS_REFUSED)
+        if data.get("max_distance_km") and not data.get("sectors") and not self.located_elsewhere:
+            self.add_error(
+                "max_distance_km",
+                _("A maximum distance needs a place to measure from: choose preferred "
+                  "districts, or leave the distance empty."),
+            )  # fmt: skip
         return data
 
 

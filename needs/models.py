@@ -138,11 +138,16 @@ class Need(models.Model):
     step_free_access = models.BooleanField(
         _("step-free access needed"), default=False, help_text=_("No stairs, or a lift.")
     )
+    no_pets = models.BooleanField(
+        _("no pets"),
+        default=False,
+        help_text=_("An allergy or a fear: never with a host who has pets at home."),
+    )
     accessibility = models.CharField(
         _("other accessibility needs"),
         max_length=300,
         blank=True,
-        help_text=_("For example: ground floor, wheelchair, no pets (allergy)."),
+        help_text=_("For example: ground floor, wheelchair."),
     )
 
     # What is needed.

@@ -43,6 +43,7 @@ WRITABLE = (
     "household_type",
     "languages",
     "step_free_access",
+    "no_pets",
     "accessibility",
     "housing_types",
     "quantity",
@@ -65,8 +66,9 @@ def _check_may_manage(by: User, organisation: Organisation | None) -> None:
         raise DomainError(_("You cannot manage the needs of this organisation."), code="forbidden")
 
 
-def _check_consistent(need: Need) -> None:
-    """What each kind requires; the same message on a page and in the API."""
+def _check_consistent(need: Need, *, sectors: list[Sector] | None = None) -> None:
+    """What each kind requires; the same message on a page and in the API. ``sectors``:
+    the preferred districts being saved (None: those already saved)."""
     if need.kind in (HelpKind.DONATION, HelpKind.SKILL):
         if need.category is None or need.category.kind != need.kind:
             raise DomainError(_("Choose a category for this kind of help."), code="category")
@@ -84,6 +86,14 @@ def _check_consistent(need: Need) -> None:
         )
     if need.adults + need.children < 1:
         raise DomainError(_("A need concerns at least one person."), code="household")
+    if need.max_distance_km is not None and not _has_location(need, sectors):
+        raise DomainError(
+            _(
+                "A maximum distance needs a place to measure from: choose preferred "
+                "districts, or leave the distance empty."
+            ),
+            code="distance_without_location",
+        )
     if (
         need.kind == HelpKind.HOUSING
         and need.children
@@ -102,6 +112,18 @@ def _check_consistent(need: Need) -> None:
         need.organisation is not None and need.organisation.is_accredited_for_minors
     ):
         raise DomainError(MINORS_REFUSED, code="minors_not_accredited")
+
+
+def _has_location(need: Need, sectors: Iterable[Sector] | None = None) -> bool:
+    """Whether distances can be measured for the need: its preferred districts (those
+    being saved, or else those saved), or else its organisation's."""
+    if sectors is not None:
+        if list(sectors):
+            return True
+    elif need.pk and need.sectors.exists():
+        return True
+    organisation = need.organisation
+    return organisation is not None and organisation.sectors.exists()
 
 
 def _apply(need: Need, data: Mapping[str, Any]) -> None:
@@ -145,10 +167,11 @@ def need_create(
         ):
             raise DomainError(_("Choose a verified organisation."), code="organisation")
     need = Need(kind=kind, organisation=organisation, origin=origin, created_by=by)
+    sectors = list(sectors)
     _apply(need, data)
-    _check_consistent(need)
+    _check_consistent(need, sectors=sectors)
     need.save()
-    need.sectors.set(list(sectors))
+    need.sectors.set(sectors)
     audit(
         actor=by,
         action="needs.need.created",
@@ -168,11 +191,12 @@ def need_update(
         raise DomainError(_("A need in this state can no longer be changed."), code="not_editable")
     if not roles.can_see_internal_reference(by, need.organisation):
         data.pop("internal_reference", None)  # staff never see it, so never overwrite it
+    sectors = list(sectors) if sectors is not None else None
     _apply(need, data)
-    _check_consistent(need)
+    _check_consistent(need, sectors=sectors)
     need.save()
     if sectors is not None:
-        need.sectors.set(list(sectors))
+        need.sectors.set(sectors)
     member = need.organisation is not None and roles.is_member_of(by, need.organisation)
     action = "needs.need.updated" if member else "needs.need.updated_by_staff"
     audit(actor=by, action=action, target=need, detail={"note_flags": need.note_flags})

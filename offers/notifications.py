@@ -63,6 +63,15 @@ OFFER_EXPIRED = register(
         example_context=_EXAMPLE,
     )
 )
+OFFER_ENDED = register(
+    NotificationType(
+        name="offers.offer_ended",
+        label=_("Your offer reached its end date"),
+        channels=(Channel.EMAIL, Channel.IN_APP),
+        audience=Audience.RESIDENTS,
+        example_context={**_EXAMPLE, "until": "2026-03-01"},
+    )
+)
 TAKEOVER_INVITATION = register(
     NotificationType(
         name="offers.takeover_invitation",

@@ -563,3 +563,27 @@ def offers_expire_unconfirmed(*, now: Any = None) -> int:
             _tell_owner(offer, "offers.offer_expired", f"expired:{offer.reminder_sent_at}")
             expired += 1
     return expired
+
+
+def offers_expire_past_end(*, today: date | None = None) -> int:
+    """Published or paused offers whose end date has passed leave the published set (the
+    daily task): they are expired, matching frees what their proposals held, and each
+    owner is told."""
+    today = today or timezone.localdate()
+    ended = Offer.objects.filter(
+        status__in=(Status.PUBLISHED, Status.PAUSED), available_until__lt=today
+    )
+    expired = 0
+    for offer_id in ended.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            offer = Offer.objects.select_for_update().get(pk=offer_id)
+            if offer.status not in (Status.PUBLISHED, Status.PAUSED) or not (
+                offer.available_until and offer.available_until < today
+            ):
+                continue  # changed meanwhile
+            _move(offer, Status.EXPIRED, by=None, note="end date passed")
+            _withdrawn(offer, by=None, reason="expired")
+            until = offer.available_until.isoformat()
+            _tell_owner(offer, "offers.offer_ended", f"ended:{until}", until=until)
+            expired += 1
+    return expired

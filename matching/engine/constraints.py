@@ -2,12 +2,14 @@
 
 ``violations(need, offer)`` names every rule a pair breaks; an empty tuple means the pair
 is compatible. Each rule is one small predicate (True = satisfied) in ``RULES``; the
-vectorised path (``vectorised.py``) applies the same rules as NumPy masks and a test
-checks that both agree on random instances.
+vectorised path (``vectorised.py``) applies the same rules as NumPy masks, one mask
+function per family of rules, and a test checks that both agree on random instances.
+Retrieval's SQL narrows with the same readings (``matching/retrieval.py``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from matching.engine.facts import HOUSING, MINOR, NeedFacts, OfferFacts
@@ -67,8 +69,9 @@ def no_pets_if_needed(need: NeedFacts, offer: OfferFacts) -> bool:
 
 
 def dates_overlap(need: NeedFacts, offer: OfferFacts) -> bool:
-    # None is open-ended on that side, so only two known dates can make periods disjoint.
-    if offer.available_until and need.wanted_from and offer.available_until < need.wanted_from:
+    # ``wanted_from`` is never before today (facts.need_period), so an offer whose end
+    # date has passed fails here even before the daily task expires it.
+    if offer.available_until and offer.available_until < need.wanted_from:
         return False
     return not (
         need.wanted_until and offer.available_from and need.wanted_until < offer.available_from
@@ -76,9 +79,9 @@ def dates_overlap(need: NeedFacts, offer: OfferFacts) -> bool:
 
 
 def stay_length_fits(need: NeedFacts, offer: OfferFacts) -> bool:
-    """The wanted stay (known only when the need gives both dates) fits the host's
-    shortest and longest stay."""
-    if need.wanted_from is None or need.wanted_until is None:
+    """The remaining wanted stay (known only when the need gives an end date) fits the
+    host's shortest and longest stay."""
+    if need.wanted_until is None:
         return True
     nights = (need.wanted_until - need.wanted_from).days
     too_short = offer.min_stay_nights is not None and nights < offer.min_stay_nights
@@ -86,12 +89,40 @@ def stay_length_fits(need: NeedFacts, offer: OfferFacts) -> bool:
     return not (too_short or too_long)
 
 
+def covered_nights(need: NeedFacts, offer: OfferFacts) -> float:
+    """Nights of the remaining wanted period the offer is available for (inf when both
+    are open-ended)."""
+    first = max(need.wanted_from, offer.available_from or need.wanted_from)
+    ends = [day for day in (need.wanted_until, offer.available_until) if day is not None]
+    if not ends:
+        return math.inf
+    return max(0, (min(ends) - first).days)
+
+
+def covers_enough(need: NeedFacts, offer: OfferFacts) -> bool:
+    # Housing only: a dwelling free for three days is no answer to six months of need.
+    return need.min_cover_nights <= 0 or covered_nights(need, offer) >= need.min_cover_nights
+
+
+def nearest_km(need: NeedFacts, offer: OfferFacts) -> float | None:
+    """Distance to the nearest of the need's districts; None when it has none."""
+    if not need.places:
+        return None
+    return min(haversine_km(lat, lon, offer.latitude, offer.longitude) for lat, lon in need.places)
+
+
 def within_distance(need: NeedFacts, offer: OfferFacts) -> bool:
-    # Without a location the need has no point to measure from: the limit cannot apply.
-    if need.max_distance_km is None or need.latitude is None or need.longitude is None:
+    # A limit without a place to measure from is refused when the need is written; should
+    # one reach the engine all the same, it matches nothing rather than everything.
+    if need.max_distance_km is None:
         return True
-    km = haversine_km(need.latitude, need.longitude, offer.latitude, offer.longitude)
-    return km <= need.max_distance_km
+    km = nearest_km(need, offer)
+    return km is not None and km <= need.max_distance_km
+
+
+def shares_a_language(need: NeedFacts, offer: OfferFacts) -> bool:
+    # Interpreting or sponsorship without a language in common helps nobody.
+    return not offer.language_required or bool(need.languages & offer.languages)
 
 
 def has_units(need: NeedFacts, offer: OfferFacts) -> bool:
@@ -110,7 +141,9 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("pets", no_pets_if_needed),
     ("dates", dates_overlap),
     ("stay_length", stay_length_fits),
+    ("cover", covers_enough),
     ("distance", within_distance),
+    ("languages", shares_a_language),
     ("units", has_units),
 )
 

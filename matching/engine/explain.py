@@ -22,12 +22,15 @@ def explain(criterion: Criterion) -> str:
 
 def _distance(criterion: Criterion) -> str:
     km, preferred = criterion.params["km"], criterion.params["preferred"]
-    if km is None:
-        return gettext("In a preferred district") if preferred else gettext("Distance unknown")
-    shown = number_format(round(km, 1), decimal_pos=1)
+    measured_from = criterion.params.get("from", "preferred")
     if preferred:
-        return gettext("%(km)s km away, in a preferred district") % {"km": shown}
-    return gettext("%(km)s km away") % {"km": shown}
+        return gettext("In a preferred district")
+    if km is None:
+        return gettext("Distance unknown")
+    shown = number_format(round(km, 1), decimal_pos=1)
+    if measured_from == "organisation":
+        return gettext("%(km)s km from the nearest district the association serves") % {"km": shown}
+    return gettext("%(km)s km from the nearest preferred district") % {"km": shown}
 
 
 def language_names(codes: Iterable[str]) -> list[str]:
@@ -49,12 +52,28 @@ def _languages(criterion: Criterion) -> str:
 def _dates(criterion: Criterion) -> str:
     share = criterion.params["share"]
     if share >= 1.0:
-        return gettext("Covers the whole wanted period")
+        return gettext("Covers all that is left of the wanted period")
     if share <= 0.0:
-        return gettext("Covers none of the wanted period")
+        return gettext("Covers none of what is left of the wanted period")
     # Never round a partial cover up to 100 %, which would read as the whole period.
     percent = min(99, max(1, round(share * 100)))
-    return gettext("Covers %(percent)d%% of the wanted period") % {"percent": percent}
+    nights = criterion.params.get("nights")
+    if nights is None or criterion.params.get("open_ended"):
+        return gettext("Covers %(percent)d%% of what is left of the wanted period") % {
+            "percent": percent
+        }
+    return ngettext(
+        "Covers %(percent)d%% of what is left of the wanted period (%(count)d night)",
+        "Covers %(percent)d%% of what is left of the wanted period (%(count)d nights)",
+        nights,
+    ) % {"percent": percent, "count": nights}
+
+
+def _bed_fit(criterion: Criterion) -> str:
+    people, beds = criterion.params["people"], criterion.params["beds"]
+    who = ngettext("%(count)d person", "%(count)d people", people) % {"count": people}
+    where = ngettext("%(count)d bed", "%(count)d beds", beds) % {"count": beds}
+    return gettext("%(people)s for %(beds)s") % {"people": who, "beds": where}
 
 
 def _urgency(criterion: Criterion) -> str:
@@ -67,17 +86,24 @@ def _urgency(criterion: Criterion) -> str:
 
 
 def _offer_waiting(criterion: Criterion) -> str:
-    days = criterion.params["days"]
-    return ngettext("Offer waiting for %(count)d day", "Offer waiting for %(count)d days", days) % {
-        "count": days
-    }
+    days, confirmed = criterion.params["days"], criterion.params.get("confirmed_days")
+    published = ngettext(
+        "Offer published %(count)d day ago", "Offer published %(count)d days ago", days
+    ) % {"count": days}
+    if confirmed is None or confirmed >= days:
+        return published
+    return ngettext(
+        "%(published)s; availability confirmed %(count)d day ago",
+        "%(published)s; availability confirmed %(count)d days ago",
+        confirmed,
+    ) % {"published": published, "count": confirmed}
 
 
 def _need_waiting(criterion: Criterion) -> str:
     days = criterion.params["days"]
-    return ngettext("Need open for %(count)d day", "Need open for %(count)d days", days) % {
-        "count": days
-    }
+    return ngettext(
+        "Need published %(count)d day ago", "Need published %(count)d days ago", days
+    ) % {"count": days}
 
 
 def _pending(criterion: Criterion) -> str:
@@ -93,6 +119,7 @@ _EXPLAINERS: dict[str, Callable[[Criterion], str]] = {
     "distance": _distance,
     "languages": _languages,
     "dates": _dates,
+    "bed_fit": _bed_fit,
     "urgency": _urgency,
     "offer_waiting": _offer_waiting,
     "need_waiting": _need_waiting,

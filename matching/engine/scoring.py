@@ -13,12 +13,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from matching.engine.constraints import violations
-from matching.engine.facts import CRITICAL, HIGH, NeedFacts, OfferFacts
-from matching.engine.geo import haversine_km
+from matching.engine.constraints import nearest_km, violations
+from matching.engine.facts import CRITICAL, HIGH, HOUSING, NeedFacts, OfferFacts
 
 # Scale parameters divide: they must be strictly positive, unlike weights which may be 0.
-_SCALES = ("distance_half_km", "open_ended_days", "waiting_full_days")
+_SCALES = ("distance_half_km", "open_ended_days", "waiting_full_days", "need_waiting_full_days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +28,15 @@ class Weights:
     distance_half_km: float = 5.0
     preferred_sector: float = 10.0
     languages: float = 20.0  # approached as shared languages grow: 1/2, 3/4, 7/8...
-    dates: float = 20.0  # times the share of the wanted period the offer covers
+    dates: float = 20.0  # times the share of the remaining wanted period the offer covers
     open_ended_days: float = 90.0  # how far ahead an open-ended wanted period is judged
+    bed_fit: float = 15.0  # housing: times people / beds, so big homes go to big households
     critical: float = 30.0
     high: float = 15.0
-    offer_waiting: float = 10.0  # reached after ``waiting_full_days``
-    need_waiting: float = 10.0
+    offer_waiting: float = 10.0  # reached after ``waiting_full_days`` since publication
     waiting_full_days: float = 60.0
+    need_waiting: float = 20.0  # reached after ``need_waiting_full_days`` since publication
+    need_waiting_full_days: float = 60.0
     pending: float = 10.0  # with no proposal pending; divided by 1 + pending proposals
 
     def __post_init__(self) -> None:
@@ -56,7 +57,7 @@ class Weights:
     def max_total(self) -> float:
         urgency = max(self.critical, self.high)
         return (self.distance + self.preferred_sector + self.languages + self.dates + urgency) + (
-            self.offer_waiting + self.need_waiting + self.pending
+            self.bed_fit + self.offer_waiting + self.need_waiting + self.pending
         )
 
 
@@ -95,10 +96,19 @@ def score(need: NeedFacts, offer: OfferFacts, *, weights: Weights, today: date) 
     broken = violations(need, offer)
     if broken:
         raise IncompatiblePairError(need.id, offer.id, broken)
+    return score_unchecked(need, offer, weights=weights, today=today)
+
+
+def score_unchecked(
+    need: NeedFacts, offer: OfferFacts, *, weights: Weights, today: date, beds: int | None = None
+) -> Score:
+    """``score`` without the constraint check, for the members of a combination (each
+    too small alone: ``beds`` is what they hold together)."""
     criteria = (
         distance_criterion(need, offer, weights),
         languages_criterion(need, offer, weights),
-        dates_criterion(need, offer, weights, today),
+        dates_criterion(need, offer, weights),
+        *bed_fit_criteria(need, offer, weights, beds),
         urgency_criterion(need, weights),
         offer_waiting_criterion(offer, weights, today),
         need_waiting_criterion(need, weights, today),
@@ -111,17 +121,25 @@ def score(need: NeedFacts, offer: OfferFacts, *, weights: Weights, today: date) 
 
 
 def distance_criterion(need: NeedFacts, offer: OfferFacts, weights: Weights) -> Criterion:
+    """Distance to the nearest of the need's districts (preferred, or else its
+    organisation's), and a bonus when the offer is in a preferred district."""
     preferred = offer.sector_id in need.sector_ids
     bonus = weights.preferred_sector if preferred else 0.0
     max_points = weights.distance + weights.preferred_sector
-    if need.latitude is None or need.longitude is None:
-        params: dict[str, Any] = {"km": None, "preferred": preferred}
+    km = nearest_km(need, offer)
+    params: dict[str, Any] = {"km": km, "preferred": preferred, "from": _measured_from(need)}
+    if km is None:
         return Criterion("distance", bonus, max_points, "unknown_location", params)
-    km = haversine_km(need.latitude, need.longitude, offer.latitude, offer.longitude)
     half = weights.distance_half_km
     points = weights.distance * half / (half + km) + bonus
     reason = "preferred_sector" if preferred else "distance"
-    return Criterion("distance", points, max_points, reason, {"km": km, "preferred": preferred})
+    return Criterion("distance", points, max_points, reason, params)
+
+
+def _measured_from(need: NeedFacts) -> str | None:
+    if not need.places:
+        return None
+    return "preferred" if need.places_preferred else "organisation"
 
 
 def languages_criterion(need: NeedFacts, offer: OfferFacts, weights: Weights) -> Criterion:
@@ -131,22 +149,39 @@ def languages_criterion(need: NeedFacts, offer: OfferFacts, weights: Weights) ->
     return Criterion("languages", points, weights.languages, reason, {"languages": shared})
 
 
-def wanted_period(need: NeedFacts, weights: Weights, today: date) -> tuple[int, int]:
-    """The wanted period as day ordinals, both ends included; an open start is today
-    and an open end is ``open_ended_days`` after the start."""
-    start = need.wanted_from.toordinal() if need.wanted_from else today.toordinal()
+def wanted_period(need: NeedFacts, weights: Weights) -> tuple[int, int]:
+    """What is left of the wanted period, as day ordinals: from ``wanted_from`` (today at
+    the earliest, see ``facts.need_period``) to its end, or ``open_ended_days`` later
+    when it has none; at least one night."""
+    start = need.wanted_from.toordinal()
     if need.wanted_until is None:
-        return start, start + int(weights.open_ended_days)
-    return start, max(start, need.wanted_until.toordinal())
+        return start, start + max(1, int(weights.open_ended_days))
+    return start, max(start + 1, need.wanted_until.toordinal())
 
 
-def dates_criterion(need: NeedFacts, offer: OfferFacts, weights: Weights, today: date) -> Criterion:
-    start, end = wanted_period(need, weights, today)
+def dates_criterion(need: NeedFacts, offer: OfferFacts, weights: Weights) -> Criterion:
+    start, end = wanted_period(need, weights)
     first = max(start, offer.available_from.toordinal()) if offer.available_from else start
     last = min(end, offer.available_until.toordinal()) if offer.available_until else end
-    share = max(0, last - first + 1) / (end - start + 1)
+    nights = max(0, last - first)
+    share = nights / (end - start)
     reason = "whole_period" if share == 1.0 else "part_period" if share > 0 else "no_period"
-    return Criterion("dates", weights.dates * share, weights.dates, reason, {"share": share})
+    params = {"share": share, "nights": nights, "of_nights": end - start,
+              "open_ended": need.wanted_until is None}  # fmt: skip
+    return Criterion("dates", weights.dates * share, weights.dates, reason, params)
+
+
+def bed_fit_criteria(
+    need: NeedFacts, offer: OfferFacts, weights: Weights, beds: int | None = None
+) -> tuple[Criterion, ...]:
+    """Housing only: the household fills the beds it is given, so that a 7-bed dwelling
+    goes to a family of 6 rather than to a couple (urgency still comes first)."""
+    if need.kind != HOUSING:
+        return ()
+    beds = beds if beds is not None else offer.beds_per_household
+    fill = min(1.0, need.household_size / max(beds, 1))
+    params = {"people": need.household_size, "beds": beds}
+    return (Criterion("bed_fit", weights.bed_fit * fill, weights.bed_fit, "bed_fit", params),)
 
 
 def urgency_points(urgency: str, weights: Weights) -> float:
@@ -159,20 +194,29 @@ def urgency_criterion(need: NeedFacts, weights: Weights) -> Criterion:
     return Criterion("urgency", points, max_points, need.urgency, {"urgency": need.urgency})
 
 
-def waiting_points(days: int, weight: float, weights: Weights) -> float:
-    return weight * min(days, weights.waiting_full_days) / weights.waiting_full_days
+def waiting_points(days: int, weight: float, full_days: float) -> float:
+    return weight * min(days, full_days) / full_days
 
 
 def offer_waiting_criterion(offer: OfferFacts, weights: Weights, today: date) -> Criterion:
-    # Beds must not sit unplaced: an offer waiting longer comes first, up to a ceiling.
+    # Beds must not sit unplaced: an offer published longer ago comes first, up to a
+    # ceiling. Counted from publication: confirming availability does not restart it.
     days = max(0, today.toordinal() - offer.waiting_since.date().toordinal())
-    points = waiting_points(days, weights.offer_waiting, weights)
-    return Criterion("offer_waiting", points, weights.offer_waiting, "waiting", {"days": days})
+    points = waiting_points(days, weights.offer_waiting, weights.waiting_full_days)
+    confirmed = (
+        max(0, today.toordinal() - offer.confirmed_at.date().toordinal())
+        if offer.confirmed_at is not None
+        else None
+    )
+    params = {"days": days, "confirmed_days": confirmed}
+    return Criterion("offer_waiting", points, weights.offer_waiting, "waiting", params)
 
 
 def need_waiting_criterion(need: NeedFacts, weights: Weights, today: date) -> Criterion:
+    # Fairness: a household waiting since long is served before one that just arrived,
+    # among needs of the same urgency.
     days = max(0, today.toordinal() - need.opened_at.date().toordinal())
-    points = waiting_points(days, weights.need_waiting, weights)
+    points = waiting_points(days, weights.need_waiting, weights.need_waiting_full_days)
     return Criterion("need_waiting", points, weights.need_waiting, "waiting", {"days": days})
 
 
@@ -182,3 +226,29 @@ def pending_criterion(offer: OfferFacts, weights: Weights) -> Criterion:
     points = weights.pending / (1 + count)
     reason = "pending" if count else "none_pending"
     return Criterion("pending", points, weights.pending, reason, {"count": count})
+
+
+def ceiling(
+    need: NeedFacts,
+    weights: Weights,
+    today: date,
+    *,
+    km: float | None,
+    preferred: bool,
+    waited_days: int | None = None,
+) -> float:
+    """The most any offer at ``km`` from the need (in a preferred district or not), and
+    published at most ``waited_days`` ago if known, could score: each other criterion at
+    its best. Retrieval stops reading offers once its top suggestions all beat this."""
+    distance = weights.preferred_sector if preferred else 0.0
+    if km is not None:
+        distance += weights.distance * weights.distance_half_km / (weights.distance_half_km + km)
+    languages = weights.languages * (1.0 - 0.5 ** len(need.languages))
+    beds = weights.bed_fit if need.kind == HOUSING else 0.0
+    waited = need_waiting_criterion(need, weights, today).points
+    offer_waited = weights.offer_waiting
+    if waited_days is not None:
+        offer_waited = waiting_points(max(0, waited_days), weights.offer_waiting,
+                                      weights.waiting_full_days)  # fmt: skip
+    rest = weights.dates + beds + offer_waited + weights.pending
+    return distance + languages + rest + urgency_points(need.urgency, weights) + waited

@@ -98,6 +98,7 @@ class Places:
 class Bucket:
     """The offers of one kind and one category path, as columns."""
 
+    kind: str
     ids: Ints
     beds_per_household: Ints
     units: Ints
@@ -105,6 +106,7 @@ class Bucket:
     housing_types: dict[str, Bools]
     language_bit: dict[str, int]
     languages: npt.NDArray[np.uint64]
+    language_required: Bools
     step_free: Bools
     pets: Bools
     available_from: Ints  # day ordinals
@@ -124,6 +126,7 @@ class Bucket:
         language_bit, languages = _language_bits(offers)
         sectors, sector_of_row = _codes(_ints(o.sector_id for o in offers))
         return cls(
+            kind=offers[0].kind if offers else "",
             ids=_ints(o.id for o in offers),
             beds_per_household=_ints(o.beds_per_household for o in offers),
             units=_ints(o.units for o in offers),
@@ -131,6 +134,7 @@ class Bucket:
             housing_types=_flags(offers, lambda o: (o.housing_type,)),
             language_bit=language_bit,
             languages=languages,
+            language_required=_bools(o.language_required for o in offers),
             step_free=_bools(o.step_free for o in offers),
             pets=_bools(o.pets for o in offers),
             available_from=_ints(_ordinal(o.available_from, _NO_START) for o in offers),
@@ -154,8 +158,9 @@ class Bucket:
         key = (today, weights)
         if key not in self._static:
             waited = _waiting_points(
-                today.toordinal() - self.waiting_day, weights.offer_waiting, weights
-            )
+                today.toordinal() - self.waiting_day, weights.offer_waiting,
+                weights.waiting_full_days,
+            )  # fmt: skip
             self._static.clear()
             self._static[key] = waited + weights.pending / (1 + self.pending)
         return self._static[key]
@@ -203,6 +208,7 @@ def _any_of(columns: dict[str, Bools], values: Iterable[str], size: int) -> Bool
 
 
 def _housing_mask(bucket: Bucket, need: NeedFacts) -> Bools:
+    """Rules beds, household_type, housing_type and step_free."""
     size = len(bucket.ids)
     mask = bucket.beds_per_household >= need.household_size
     mask &= _any_of(bucket.household_types, (need.household_type,), size)
@@ -214,14 +220,30 @@ def _housing_mask(bucket: Bucket, need: NeedFacts) -> Bools:
 
 
 def _dates_mask(bucket: Bucket, need: NeedFacts, mask: Bools) -> Bools:
-    if need.wanted_from is not None:
-        mask &= bucket.available_until >= need.wanted_from.toordinal()
+    """Rules dates, stay_length and cover."""
+    start = need.wanted_from.toordinal()
+    mask &= bucket.available_until >= start
     if need.wanted_until is not None:
         mask &= bucket.available_from <= need.wanted_until.toordinal()
-    if need.wanted_from is not None and need.wanted_until is not None:
         nights = (need.wanted_until - need.wanted_from).days
         mask &= (bucket.min_stay <= nights) & (bucket.max_stay >= nights)
+    if need.min_cover_nights > 0:
+        end = _NO_END if need.wanted_until is None else need.wanted_until.toordinal()
+        covered = np.minimum(end, bucket.available_until) - np.maximum(start, bucket.available_from)
+        mask &= covered >= need.min_cover_nights
     return mask
+
+
+def _languages_mask(bucket: Bucket, need: NeedFacts, mask: Bools) -> Bools:
+    """Rule languages: interpreting and sponsorship share a language with the need."""
+    if bucket.language_required.any():
+        shared = (bucket.languages & np.uint64(_language_mask(bucket, need))) != 0
+        mask &= ~bucket.language_required | shared
+    return mask
+
+
+def _language_mask(bucket: Bucket, need: NeedFacts) -> int:
+    return sum(bucket.language_bit.get(code, 0) for code in need.languages)
 
 
 def _feasible_before_distance(bucket: Bucket, need: NeedFacts) -> Ints:
@@ -235,24 +257,32 @@ def _feasible_before_distance(bucket: Bucket, need: NeedFacts) -> Ints:
         mask &= _housing_mask(bucket, need)
     if need.no_pets:
         mask &= ~bucket.pets
+    mask = _languages_mask(bucket, need, mask)
     return np.flatnonzero(_dates_mask(bucket, need, mask))
 
 
-def _distances_km(places: Places, rows: Ints, latitude: float, longitude: float) -> Floats:
-    """Distances from the need to each row's place; computed once per place when places
-    are fewer than rows (offers at sector centroids), else once per row."""
+def _distances_km(places: Places, rows: Ints, need: NeedFacts) -> Floats:
+    """Distances from each row's place to the nearest of the need's districts; computed
+    once per place when places are fewer than rows (offers at sector centroids)."""
     if len(places.phi) <= len(rows):
-        return _haversine(places.phi, places.cos_phi, places.longitude, latitude, longitude)[
-            places.of_row[rows]
-        ]
+        return _nearest(places.phi, places.cos_phi, places.longitude, need)[places.of_row[rows]]
     at = places.of_row[rows]
-    return _haversine(places.phi[at], places.cos_phi[at], places.longitude[at], latitude, longitude)
+    return _nearest(places.phi[at], places.cos_phi[at], places.longitude[at], need)
+
+
+def _nearest(phi: Floats, cos_phi: Floats, lon: Floats, need: NeedFacts) -> Floats:
+    nearest: Floats | None = None
+    for latitude, longitude in need.places:
+        km = _haversine(phi, cos_phi, lon, latitude, longitude)
+        nearest = km if nearest is None else np.minimum(nearest, km)
+    assert nearest is not None
+    return nearest
 
 
 def _haversine(
     phi: Floats, cos_phi: Floats, lon: Floats, latitude: float, longitude: float
 ) -> Floats:
-    # geo.haversine_km, term by term, with the need as the first point.
+    # geo.haversine_km, term by term, with the need's district as the first point.
     phi1 = np.radians(latitude)
     half_dphi = (phi - phi1) / 2.0
     half_dlambda = np.radians(lon - longitude) / 2.0
@@ -274,7 +304,7 @@ def _distance_points(
 
 
 def _language_points(bucket: Bucket, rows: Ints, need: NeedFacts, weights: Weights) -> Floats:
-    wanted = sum(bucket.language_bit.get(code, 0) for code in need.languages)
+    wanted = _language_mask(bucket, need)
     shared = np.bitwise_count(bucket.languages[rows] & np.uint64(wanted))
     # scoring.languages_criterion's formula, for every possible number of shared languages.
     by_count = np.array([weights.languages * (1.0 - 0.5**n) for n in range(65)])
@@ -282,19 +312,22 @@ def _language_points(bucket: Bucket, rows: Ints, need: NeedFacts, weights: Weigh
     return points
 
 
-def _date_points(
-    bucket: Bucket, rows: Ints, need: NeedFacts, weights: Weights, today: date
-) -> Floats:
-    start, end = wanted_period(need, weights, today)
+def _date_points(bucket: Bucket, rows: Ints, need: NeedFacts, weights: Weights) -> Floats:
+    start, end = wanted_period(need, weights)
     first = np.maximum(start, bucket.available_from[rows])
     last = np.minimum(end, bucket.available_until[rows])
-    share = np.maximum(0, last - first + 1) / (end - start + 1)
+    share = np.maximum(0, last - first) / (end - start)
     points: Floats = weights.dates * share
     return points
 
 
-def _waiting_points(days: Ints | int, weight: float, weights: Weights) -> Floats:
-    full = weights.waiting_full_days
+def _bed_fit_points(bucket: Bucket, rows: Ints, need: NeedFacts, weights: Weights) -> Floats:
+    beds = np.maximum(bucket.beds_per_household[rows], 1)
+    points: Floats = weights.bed_fit * np.minimum(1.0, need.household_size / beds)
+    return points
+
+
+def _waiting_points(days: Ints | int, weight: float, full: float) -> Floats:
     points: Floats = weight * np.minimum(np.maximum(0, days), full) / full
     return points
 
@@ -306,11 +339,13 @@ def _scores(
     which moves totals by far less than the 1e-9 the comparison test allows)."""
     need_days = today.toordinal() - need.opened_at.date().toordinal()
     per_need = urgency_points(need.urgency, weights) + float(
-        _waiting_points(need_days, weights.need_waiting, weights)
+        _waiting_points(need_days, weights.need_waiting, weights.need_waiting_full_days)
     )
     total = _distance_points(bucket, rows, km, need, weights)
     total += _language_points(bucket, rows, need, weights)
-    total += _date_points(bucket, rows, need, weights, today)
+    total += _date_points(bucket, rows, need, weights)
+    if need.kind == HOUSING:
+        total += _bed_fit_points(bucket, rows, need, weights)
     total += bucket.static_points(weights, today)[rows]
     result: Floats = total + per_need
     return result
@@ -321,11 +356,13 @@ def _bucket_candidates(
 ) -> tuple[Ints, Floats]:
     rows = _feasible_before_distance(bucket, need)
     km: Floats | None = None
-    if need.latitude is not None and need.longitude is not None:
-        km = _distances_km(bucket.places, rows, need.latitude, need.longitude)
+    if need.places:
+        km = _distances_km(bucket.places, rows, need)
         if need.max_distance_km is not None:
             near = km <= need.max_distance_km
             rows, km = rows[near], km[near]
+    elif need.max_distance_km is not None:  # rule distance: a limit needs a place
+        rows = rows[:0]
     return bucket.ids[rows], _scores(bucket, rows, km, need, weights, today)
 
 

@@ -219,6 +219,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     "needs-expire": {"task": "needs.expire", "schedule": crontab(hour=3, minute=10)},
     "offers-freshness": {"task": "offers.freshness", "schedule": crontab(minute=15)},
+    "offers-expire-ended": {"task": "offers.expire_ended", "schedule": crontab(hour=0, minute=20)},
     "matching-housekeeping": {"task": "matching.housekeeping", "schedule": crontab(minute=45)},
     "matching-batch": {"task": "matching.run_batch", "schedule": crontab(hour=6, minute=0)},
     "reports-beds-snapshot": {"task": "reports.snapshot_beds", "schedule": crontab(minute=55)},
@@ -317,6 +318,19 @@ ENTRAIDE_MATCHING_SUGGESTIONS = env.integer("ENTRAIDE_MATCHING_SUGGESTIONS", 10,
 ENTRAIDE_MATCHING_BATCH_CANDIDATES = env.integer(
     "ENTRAIDE_MATCHING_BATCH_CANDIDATES", 25, minimum=1
 )
+# Housing must cover at least this share (in percent) of what is left of the wanted
+# period, or at least this many nights, whichever is less (an open end asks the nights).
+ENTRAIDE_MATCHING_HOUSING_MIN_COVER_PERCENT = env.integer(
+    "ENTRAIDE_MATCHING_HOUSING_MIN_COVER_PERCENT", 50, minimum=0
+)
+if ENTRAIDE_MATCHING_HOUSING_MIN_COVER_PERCENT > 100:
+    raise ImproperlyConfigured("ENTRAIDE_MATCHING_HOUSING_MIN_COVER_PERCENT is at most 100.")
+ENTRAIDE_MATCHING_HOUSING_MIN_COVER_NIGHTS = env.integer(
+    "ENTRAIDE_MATCHING_HOUSING_MIN_COVER_NIGHTS", 30, minimum=0
+)
+# Seconds the batch solver may spend on one stage of its program before it keeps the best
+# plan found (and says so on the run).
+ENTRAIDE_MATCHING_SOLVER_SECONDS = env.integer("ENTRAIDE_MATCHING_SOLVER_SECONDS", 300, minimum=1)
 # The scoring weights, "criterion=weight" separated by commas (matching/engine/scoring.py
 # names the criteria); unset criteria keep their default weight.
 ENTRAIDE_MATCHING_WEIGHTS: dict[str, float] = {}

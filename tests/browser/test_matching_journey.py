@@ -122,3 +122,58 @@ def test_staff_propose_a_room_for_an_urgent_need_and_both_sides_accept(
     assert_accessible(host_page)
     match.refresh_from_db()
     assert match.status == Match.Status.CONFIRMED
+
+
+def test_a_critical_need_published_after_the_batch_alerts_staff_with_a_plan_for_it(
+    new_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    import time
+
+    from django.urls import reverse
+
+    from matching.batch import batch_run
+
+    sector = SectorFactory(code="gare", name="Station district")
+    staff: User = UserFactory(staff=True, preferred_language="en")
+    organisation = OrganisationFactory(name="Open Doors")
+    member: User = MembershipFactory(organisation=organisation, user__preferred_language="en").user
+    step_free = OfferFactory(
+        housing=True, published=True, sector=sector, title="Ground-floor room, no steps",
+        capacity=1, household_types=["single_adult", "woman_alone"], step_free_access=True,
+    )  # fmt: skip
+    OfferFactory(housing=True, published=True, sector=sector, title="Attic room", capacity=1,
+                 household_types=["single_adult", "woman_alone"])  # fmt: skip
+    for _ in range(2):
+        NeedFactory(organisation=organisation)
+    batch_run()  # this morning's run gave both rooms to the two needs above
+    newcomer = NeedFactory(organisation=organisation, draft=True, critical=True,
+                           step_free_access=True, household_type="woman_alone")  # fmt: skip
+
+    member_page = new_page("en-GB")
+    sign_in(member_page, live_server, member)
+    member_page.goto(live_server.url + reverse("needs:detail", args=[newcomer.pk]))
+    published_at = time.monotonic()
+    member_page.get_by_role("button", name="Publish the need").click()
+    expect(member_page.get_by_role("heading", level=1)).to_be_visible()
+
+    staff_page = new_page("en-GB")
+    sign_in(staff_page, live_server, staff)
+    alert = staff_page.get_by_role("link", name=re.compile(r"^Notifications\s+1\s+unread$"))
+    expect(alert).to_be_visible()
+    alert.click()
+    item = staff_page.get_by_role("listitem").filter(has_text=f"Critical need #{newcomer.pk}")
+    expect(item).to_contain_text("a plan is ready")
+    assert time.monotonic() - published_at < 60
+    assert_accessible(staff_page)
+
+    need_page = reverse("matching-staff:need", args=[newcomer.pk])
+    assert item.get_by_role("link").get_attribute("href").endswith(need_page)  # type: ignore[union-attr]
+    # (the link is absolute, to ENTRAIDE_BASE_URL: here, through the workbench instead)
+    staff_page.get_by_role("link", name="Staff area").click()
+    staff_page.get_by_role("link", name=re.compile("^Matching workbench")).click()
+    staff_page.get_by_role("link", name=re.compile(rf"#{newcomer.pk}$")).first.click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text(f"Need #{newcomer.pk}")
+    plan = staff_page.get_by_role("region", name="The current plan for this need")
+    expect(plan).to_contain_text(step_free.title)
+    expect(plan.get_by_role("button", name="Propose this plan")).to_be_visible()
+    assert_accessible(staff_page)

@@ -141,7 +141,8 @@ def test_a_batch_run_covers_critical_needs_first(room: Offer, organisation: Orga
     run = batch_run()
 
     assert list(Match.objects.values_list("need", "offer")) == [(critical.pk, room.pk)]
-    assert run.critical_covered == 1
+    assert (run.critical_covered, run.critical_units, run.high_covered) == (1, 1, 0)
+    assert run.proven
 
 
 def test_a_new_batch_run_replaces_the_suggestions_not_proposed(
@@ -283,3 +284,127 @@ def test_the_match_api_makes_few_queries(
         client = api_as(person)
         with django_assert_max_num_queries(2):  # memberships, matches
             assert client.get("/api/v1/matches/").status_code == 200
+
+
+# --- Plans kept whole ------------------------------------------------------------------
+
+
+def test_every_batch_suggestion_stores_its_units_and_its_reasons(
+    room: Offer, need: Need, donation, goods_need
+) -> None:
+    blankets, wanted = donation(quantity=10), goods_need(quantity=4)
+    run = batch_run()
+    suggestions = list(Match.objects.filter(batch=run))
+    assert run.suggestions == len(suggestions) == 2
+    assert all(match.criteria for match in suggestions)
+    assert Match.objects.get(batch=run, need=wanted, offer=blankets).units == 4
+    assert {c["name"] for c in suggestions[0].criteria} >= {"distance", "urgency", "dates"}
+
+
+def test_proposing_a_batch_suggestion_proposes_exactly_its_units(
+    donation, goods_need, staff: User
+) -> None:
+    blankets = donation(quantity=5)
+    goods_need(quantity=3), goods_need(quantity=4)
+    batch_run()
+    planned = {m.need_id: m.units for m in Match.objects.filter(status=S.SUGGESTED)}
+    client_for(staff).post(
+        reverse("matching-staff:propose-selected"),
+        {"match": list(Match.objects.filter(status=S.SUGGESTED).values_list("pk", flat=True))},
+    )
+    proposed = {m.need_id: m.units for m in Match.objects.filter(status=S.PROPOSED)}
+    assert proposed == planned
+    assert sum(proposed.values()) == 5
+    assert services.held(offer=blankets) == 5
+
+
+def test_an_allocation_on_a_pair_already_proposed_goes_to_the_remaining_units(
+    donation, goods_need, staff: User
+) -> None:
+    # A need of 8 with 4 already proposed from donor A: the other 4 come from donor B.
+    donor_a, donor_b, need = donation(quantity=10), donation(quantity=4), goods_need(quantity=8)
+    services.match_propose(need=need, offer=donor_a, by=staff, units=4)
+    run = batch_run()
+    stored = list(Match.objects.filter(batch=run).values_list("need_id", "offer_id", "units"))
+    assert stored == [(need.pk, donor_b.pk, 4)]
+    assert run.suggestions == len(stored)
+
+
+def test_a_household_too_large_for_any_offer_is_offered_two_rooms_at_one_address(
+    resident: User, sector: Sector, organisation: Organisation, staff: User
+) -> None:
+    home = {"owner": resident, "street_address": "12 rue des Lilas", "postcode": "38000"}
+    first = a_room(sector, capacity=4, household_types=["family"], **home)
+    second = a_room(sector, capacity=3, household_types=["family"], **home)
+    family = NeedFactory(organisation=organisation, adults=2, children=5, household_type="family",
+                         critical=True)  # fmt: skip
+    run = batch_run()
+    planned = list(Match.objects.filter(batch=run))
+    assert {m.offer_id for m in planned} == {first.pk, second.pk}
+    assert len({m.combination for m in planned}) == 1
+    assert planned[0].combination is not None
+    assert all(m.need_id == family.pk for m in planned)
+    assert run.critical_covered == 1
+
+    client_for(staff).post(reverse("matching-staff:propose-selected"), {"match": [planned[0].pk]})
+
+    assert set(Match.objects.filter(need=family).values_list("status", flat=True)) == {S.PROPOSED}
+
+
+def test_declining_one_offer_of_a_combination_cancels_the_other(
+    resident: User, sector: Sector, organisation: Organisation, staff: User,
+    association_member: User,
+) -> None:  # fmt: skip
+    home = {"owner": resident, "street_address": "3 place Verdun", "postcode": "38000"}
+    a_room(sector, capacity=4, household_types=["family"], **home)
+    a_room(sector, capacity=3, household_types=["family"], **home)
+    NeedFactory(organisation=organisation, adults=2, children=5, household_type="family")
+    batch_run()
+    first, second = Match.objects.filter(status=S.SUGGESTED).order_by("pk")
+    services.match_propose_suggestion(match=first, by=staff)
+    services.match_decline(match=Match.objects.get(pk=first.pk), by=resident, reason="")
+    assert Match.objects.get(pk=second.pk).status == S.CANCELLED
+
+
+def test_the_row_limit_never_costs_a_need_one_of_its_top_suggestions(
+    need: Need, sector: Sector, far: Sector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ten rooms nearby, just published; three farther that waited long and speak the
+    # household's languages: with 3 rows per read, the best are beyond the first read.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    need.sectors.set([sector])
+    need.languages = ["ar", "fr", "uk"]
+    need.save()
+    for _ in range(10):
+        a_room(sector, published_at=timezone.now(), languages=[])
+    long_ago = timezone.now() - timedelta(days=90)
+    best = {
+        a_room(far, published_at=long_ago, languages=["ar", "fr", "uk"], capacity=1)
+        for _ in range(3)
+    }
+    everything = retrieval.suggestions_for_need(need, 3)  # 13 offers: read in one go
+    monkeypatch.setattr(retrieval, "RETRIEVAL_LIMIT", 3)
+
+    found = retrieval.suggestions_for_need(need, 3)
+
+    assert {s.subject for s in found} == {s.subject for s in everything} == best
+    first_read = retrieval.nearest_candidates(need, retrieval.need_facts(need), 3)
+    assert not best & {Offer.objects.get(pk=o.id) for o in first_read}  # beyond the limit
+
+
+def test_an_interpreter_is_suggested_only_with_a_language_in_common(
+    organisation: Organisation, sector: Sector, in_english: None
+) -> None:
+    from core.models import Category
+
+    interpreting = Category.objects.get(code="interpreting")
+    arabic = OfferFactory(published=True, sector=sector, kind="skill", category=interpreting,
+                          quantity=None, capacity=1, languages=["ar", "fr"])  # fmt: skip
+    tigrinya = OfferFactory(published=True, sector=sector, kind="skill", category=interpreting,
+                            quantity=None, capacity=1, languages=["ti", "fr"])  # fmt: skip
+    need = NeedFactory(organisation=organisation, skill=True, languages=["ti"])
+    assert [s.subject for s in retrieval.suggestions_for_need(need)] == [tigrinya]
+    assert retrieval.pair_problems(need, arabic) == ["no language in common, which this help needs"]

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts.models import Membership, User
 from core.models import Category
 from needs.models import Need, NeedTransition
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganisationFactory, SectorFactory, UserFactory
 from tests.needs.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +214,29 @@ def test_the_list_uses_keyset_pagination_and_few_queries(
     staff = api(world, "staff")
     with django_assert_max_num_queries(6):
         assert staff.get(NEEDS).status_code == 200
+
+
+def test_no_pets_is_a_field_of_the_api(world: dict[str, Any]) -> None:
+    client = api(world, "member_a")
+    body = {"kind": "housing", "organisation": world["org_a"].pk, "adults": 1,
+            "household_type": "single_adult", "housing_types": ["room"],
+            "no_pets": True}  # fmt: skip
+    response = client.post(NEEDS, body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["no_pets"] is True
+    assert Need.objects.get(pk=response.json()["id"]).no_pets
+
+
+def test_a_maximum_distance_without_any_district_is_refused_with_a_clear_message(
+    world: dict[str, Any],
+) -> None:
+    client = api(world, "member_a")
+    body = {"kind": "housing", "organisation": world["org_a"].pk, "adults": 1,
+            "household_type": "single_adult", "housing_types": ["room"],
+            "max_distance_km": 1}  # fmt: skip
+    response = client.post(NEEDS, body, format="json")
+    assert response.status_code == 422  # a rule on the content
+    assert "maximum distance needs a place to measure from" in str(response.json())
+    sector = SectorFactory()
+    with_district = client.post(NEEDS, {**body, "sectors": [sector.pk]}, format="json")
+    assert with_district.status_code == 201, with_district.json()

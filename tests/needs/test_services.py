@@ -10,7 +10,7 @@ from core.errors import DomainError
 from core.models import AuditEntry, Category
 from needs import services
 from needs.models import Need, NeedTransition
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganisationFactory, SectorFactory, UserFactory
 from tests.needs.factories import NeedFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
@@ -330,3 +330,41 @@ def test_a_need_wanted_years_ahead_is_refused(organisation: Organisation, member
         services.need_create(
             by=member, organisation=organisation, **housing(wanted_from=date(2099, 1, 1))
         )
+
+
+def test_a_maximum_distance_needs_a_district_to_measure_from(
+    member: User, organisation: Organisation
+) -> None:
+    with pytest.raises(DomainError, match="maximum distance needs a place to measure from"):
+        services.need_create(by=member, organisation=organisation, max_distance_km=3,
+                             **housing())  # fmt: skip
+    sector = SectorFactory()
+    need = services.need_create(by=member, organisation=organisation, max_distance_km=3,
+                                sectors=[sector], **housing())  # fmt: skip
+    with pytest.raises(DomainError, match="maximum distance"):
+        services.need_update(need=need, by=member, sectors=[])
+
+
+def test_the_organisation_s_districts_are_a_place_to_measure_from(
+    member: User, organisation: Organisation
+) -> None:
+    organisation.sectors.set([SectorFactory()])
+    need = services.need_create(by=member, organisation=organisation, max_distance_km=3,
+                                **housing())  # fmt: skip
+    assert need.max_distance_km == 3
+
+
+def test_no_pets_is_recorded(member: User, organisation: Organisation) -> None:
+    need = services.need_create(by=member, organisation=organisation, no_pets=True, **housing())
+    assert Need.objects.get(pk=need.pk).no_pets
+
+
+def test_the_form_refuses_a_maximum_distance_without_districts_next_to_the_field() -> None:
+    from needs.forms import NeedForm
+
+    data = {"urgency": "normal", "adults": 1, "children": 0, "household_type": "single_adult",
+            "housing_types": ["room"], "max_distance_km": 2}  # fmt: skip
+    form = NeedForm(data, kind="housing")
+    assert not form.is_valid()
+    assert "max_distance_km" in form.errors
+    assert NeedForm(data, kind="housing", located_elsewhere=True).is_valid()

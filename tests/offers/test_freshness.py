@@ -306,3 +306,38 @@ def test_confirming_a_closed_offer_by_its_link_is_refused_without_an_error_page(
     assert response.status_code == 302
     offer.refresh_from_db()
     assert offer.status == Status.CLOSED
+
+
+# --- End dates ---------------------------------------------------------------------
+
+
+def test_an_offer_whose_end_date_has_passed_is_expired_and_its_owner_told(
+    owned: Callable[..., Offer], resident: User
+) -> None:
+    today = timezone.localdate()
+    ended = owned(published=True, available_until=today - timedelta(days=1))
+    current = owned(published=True, available_until=today)
+    open_ended = owned(published=True, available_until=None)
+
+    assert services.offers_expire_past_end() == 1
+
+    ended.refresh_from_db(), current.refresh_from_db(), open_ended.refresh_from_db()
+    assert (ended.status, current.status, open_ended.status) == (
+        Status.EXPIRED, Status.PUBLISHED, Status.PUBLISHED,
+    )  # fmt: skip
+    assert sent("offers.offer_ended", resident) == 1
+    assert OfferTransition.objects.filter(subject=ended, to_status=Status.EXPIRED).exists()
+
+
+def test_expiring_ended_offers_twice_tells_the_owner_once(
+    owned: Callable[..., Offer], resident: User
+) -> None:
+    owned(published=True, available_until=timezone.localdate() - timedelta(days=3))
+    assert services.offers_expire_past_end() == 1
+    assert services.offers_expire_past_end() == 0
+    assert sent("offers.offer_ended", resident) == 1
+
+
+def test_the_daily_task_expiring_ended_offers_is_scheduled(settings: Any) -> None:
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "offers.expire_ended" in tasks

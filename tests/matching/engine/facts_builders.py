@@ -19,6 +19,7 @@ from matching.engine.facts import (
     SKILL,
     NeedFacts,
     OfferFacts,
+    need_period,
 )
 
 # No example database: the tests must not write outside their folder, and stay fast.
@@ -82,7 +83,7 @@ def offer(**changes: Any) -> OfferFacts:
 
 
 def need(**changes: Any) -> NeedFacts:
-    """A single adult needing housing from today, located in district 1."""
+    """A single adult needing housing from today, preferring district 1."""
     base = NeedFacts(
         id=1,
         kind=HOUSING,
@@ -94,11 +95,10 @@ def need(**changes: Any) -> NeedFacts:
         step_free=False,
         no_pets=False,
         languages=frozenset({"fr"}),
-        wanted_from=None,
+        wanted_from=TODAY,
         wanted_until=None,
         sector_ids=frozenset({1}),
-        latitude=SECTORS[1][0],
-        longitude=SECTORS[1][1],
+        places=(SECTORS[1],),
         max_distance_km=None,
         urgency=NORMAL,
         opened_at=NOW - timedelta(days=3),
@@ -119,6 +119,7 @@ def _ordered(first: date | None, second: date | None) -> tuple[date | None, date
 
 KINDS = st.sampled_from([HOUSING, DONATION, SKILL])
 RARELY = st.sampled_from([False, False, False, True])
+COVER = st.sampled_from([0, 1, 7, 30])
 
 
 @st.composite
@@ -155,6 +156,8 @@ def offers(draw: st.DrawFn, offer_id: int = 1, kind: str | None = None) -> Offer
         longitude=SECTORS[sector][1],
         waiting_since=NOW - timedelta(hours=draw(st.integers(0, 120 * 24))),
         pending_proposals=draw(st.integers(0, 4)),
+        language_required=kind == SKILL and draw(st.booleans()),
+        place_key=draw(st.sampled_from(["", "", "a", "b"])) if kind == HOUSING else "",
     )
 
 
@@ -163,8 +166,12 @@ def needs(draw: st.DrawFn, need_id: int = 1, kind: str | None = None) -> NeedFac
     kind = kind or draw(KINDS)
     sectors = draw(st.frozensets(st.sampled_from(sorted(SECTORS)), max_size=2))
     located = draw(st.booleans()) or bool(sectors)
-    centre = SECTORS[min(sectors)] if sectors else SECTORS[draw(st.sampled_from(sorted(SECTORS)))]
+    elsewhere = (SECTORS[draw(st.sampled_from(sorted(SECTORS)))],)
+    places = tuple(SECTORS[s] for s in sorted(sectors)) if sectors else elsewhere
     start, end = _ordered(_maybe_day(draw, -3, 30), _maybe_day(draw, 0, 120))
+    start, end = need_period(start, end, TODAY)
+    end = end if end is None or end >= start else start
+    max_km = draw(st.none() | st.integers(1, 6))
     categories = [None, 1, 2, 3, 4] if kind == DONATION else [None, 10, 11, 12]
     return NeedFacts(
         id=need_id,
@@ -180,13 +187,14 @@ def needs(draw: st.DrawFn, need_id: int = 1, kind: str | None = None) -> NeedFac
         wanted_from=start,
         wanted_until=end,
         sector_ids=sectors,
-        latitude=centre[0] if located else None,
-        longitude=centre[1] if located else None,
-        max_distance_km=draw(st.none() | st.integers(1, 6)),
+        places=places if located else (),
+        max_distance_km=max_km,
         urgency=draw(st.sampled_from(URGENCIES)),
         opened_at=NOW - timedelta(days=draw(st.integers(0, 90))),
         minors_accredited=draw(st.booleans()),
         excluded_offer_ids=draw(st.frozensets(st.integers(1, 6), max_size=2)),
+        min_cover_nights=draw(COVER) if kind == HOUSING else 0,
+        places_preferred=bool(sectors),
     )
 
 
@@ -212,8 +220,14 @@ def _in_sector(sector: int, rng: random.Random) -> dict[str, Any]:
             "latitude": 45.19 + rng.uniform(-0.06, 0.06),
             "longitude": 5.73 + rng.uniform(-0.08, 0.08),
         }
+    latitude, longitude = sector_point(sector)
+    return {"sector_id": sector, "latitude": latitude, "longitude": longitude}
+
+
+def sector_point(sector: int) -> tuple[float, float]:
+    """The centroid of district ``sector`` (1 to 40) of the large random city."""
     row, column = divmod(sector, 8)
-    return {"sector_id": sector, "latitude": 45.13 + 0.024 * row, "longitude": 5.65 + 0.02 * column}
+    return 45.13 + 0.024 * row, 5.65 + 0.02 * column
 
 
 def random_offer(rng: random.Random, offer_id: int) -> OfferFacts:
@@ -245,6 +259,8 @@ def random_offer(rng: random.Random, offer_id: int) -> OfferFacts:
         **_in_sector(rng.randint(1, 40), rng),
         waiting_since=NOW - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 23)),
         pending_proposals=rng.choice([0, 0, 0, 1, 2, 5]),
+        language_required=kind == SKILL and rng.random() < 0.4,
+        place_key=f"host-{rng.randint(1, 60)}" if kind == HOUSING and rng.random() < 0.3 else "",
     )
 
 
@@ -253,7 +269,11 @@ def random_need(rng: random.Random, need_id: int) -> NeedFacts:
     located = rng.random() < 0.9
     start = TODAY + timedelta(days=rng.randint(-3, 30)) if rng.random() < 0.7 else None
     end = start + timedelta(days=rng.randint(1, 120)) if start and rng.random() < 0.6 else None
+    start, end = need_period(start, end, TODAY)
     categories = [None, 1, 2, 3, 4] if kind == DONATION else [None, 10, 11, 12]
+    sectors = frozenset(rng.sample(range(1, 41), rng.randint(0, 3)))
+    elsewhere = ((45.19 + rng.uniform(-0.06, 0.06), 5.73 + rng.uniform(-0.08, 0.08)),)
+    places = tuple(sector_point(s) for s in sorted(sectors)) or elsewhere
     return NeedFacts(
         id=need_id,
         kind=kind,
@@ -267,10 +287,62 @@ def random_need(rng: random.Random, need_id: int) -> NeedFacts:
         languages=frozenset(rng.sample(LANGUAGES, rng.randint(0, 2))),
         wanted_from=start,
         wanted_until=end,
-        sector_ids=frozenset(rng.sample(range(1, 41), rng.randint(0, 3))),
-        latitude=45.19 + rng.uniform(-0.06, 0.06) if located else None,
-        longitude=5.73 + rng.uniform(-0.08, 0.08) if located else None,
+        sector_ids=sectors,
+        places=places if located else (),
         max_distance_km=rng.choice([None, None, 3, 5, 10]),
         urgency=rng.choice([CRITICAL, HIGH, NORMAL, NORMAL, NORMAL]),
         opened_at=NOW - timedelta(days=rng.randint(0, 60)),
+        min_cover_nights=rng.choice([0, 7, 30]) if kind == HOUSING else 0,
+        places_preferred=bool(sectors),
     )
+
+
+@st.composite
+def scarce_rooms(draw: st.DrawFn) -> tuple[list[NeedFacts], list[OfferFacts]]:
+    """Many critical households for few rooms, step-free access and women-only rooms
+    scarce, some rooms at one address, and a few goods wanted in quantity: the traps of a
+    pruned solver."""
+    n_offers = draw(st.integers(2, 7))
+    n_needs = draw(st.integers(n_offers, n_offers + 4))
+    rooms = []
+    for i in range(1, n_offers + 1):
+        base = draw(offers(i, HOUSING))
+        rooms.append(
+            replace(
+                base,
+                available_from=None,
+                available_until=None,
+                min_stay_nights=None,
+                max_stay_nights=None,
+                step_free=draw(RARELY),
+                pets=False,
+                place_key=draw(st.sampled_from(["", "", "a"])),
+            )
+        )
+    wanted = []
+    for i in range(1, n_needs + 1):
+        base = draw(needs(i, HOUSING))
+        wanted.append(
+            replace(
+                base,
+                urgency=draw(st.sampled_from([CRITICAL, CRITICAL, HIGH, NORMAL])),
+                household_size=draw(st.integers(1, 4)),
+                household_type=draw(st.sampled_from(HOUSEHOLD_TYPES[:4])),
+                min_cover_nights=0,
+                max_distance_km=None,
+            )
+        )
+    goods = [
+        replace(draw(offers(100 + i, DONATION)), available_from=None, available_until=None)
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    asked = [
+        replace(
+            draw(needs(100 + i, DONATION)),
+            urgency=CRITICAL,
+            units=draw(st.integers(1, 4)),
+            max_distance_km=None,
+        )
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    return wanted + asked, rooms + goods

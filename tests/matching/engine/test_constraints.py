@@ -6,7 +6,15 @@ from datetime import timedelta
 from hypothesis import given
 
 from matching.engine.constraints import RULES, compatible, violations
-from matching.engine.facts import DONATION, NeedFacts, OfferFacts
+from matching.engine.facts import (
+    DONATION,
+    HOUSING,
+    SKILL,
+    NeedFacts,
+    OfferFacts,
+    min_cover_nights,
+    need_period,
+)
 from tests.matching.engine.facts_builders import (
     ENGINE,
     SECTORS,
@@ -83,12 +91,81 @@ def test_the_wanted_stay_must_fit_the_hosts_shortest_and_longest_stay() -> None:
     assert compatible(need(wanted_from=TODAY), offer(max_stay_nights=7))
 
 
-def test_the_maximum_distance_is_measured_between_centroids() -> None:
+def test_no_pets_is_a_field_on_the_need_that_refuses_hosts_with_pets() -> None:
+    allergic = need(no_pets=True)
+    assert violations(allergic, offer(pets=True)) == ("pets",)
+    assert compatible(allergic, offer(pets=False))
+
+
+def at(sector: int) -> OfferFacts:
+    return offer(sector_id=sector, latitude=SECTORS[sector][0], longitude=SECTORS[sector][1])
+
+
+def test_the_maximum_distance_is_measured_between_district_centroids() -> None:
     # Districts 1 and 5 are about 5 km apart.
-    far = offer(sector_id=5, latitude=SECTORS[5][0], longitude=SECTORS[5][1])
-    assert violations(need(max_distance_km=2), far) == ("distance",)
-    assert compatible(need(max_distance_km=10), far)
-    assert compatible(need(max_distance_km=2, latitude=None, longitude=None), far)
+    assert violations(need(max_distance_km=2), at(5)) == ("distance",)
+    assert compatible(need(max_distance_km=10), at(5))
+
+
+def test_the_distance_is_to_the_nearest_preferred_district_not_to_their_centre() -> None:
+    # Districts 4 and 5 are about 6 km apart: an offer in either is 0 km from the need,
+    # whereas one at their midpoint, some 3.2 km from each, is beyond a 3 km limit.
+    both = need(sector_ids=frozenset({4, 5}), places=(SECTORS[4], SECTORS[5]), max_distance_km=3)
+    assert compatible(both, at(4))
+    assert compatible(both, at(5))
+    midpoint = ((SECTORS[4][0] + SECTORS[5][0]) / 2, (SECTORS[4][1] + SECTORS[5][1]) / 2)
+    between = offer(sector_id=9, latitude=midpoint[0], longitude=midpoint[1])
+    assert violations(both, between) == ("distance",)
+
+
+def test_a_maximum_distance_without_a_location_matches_nothing_rather_than_everything() -> None:
+    lost = need(places=(), sector_ids=frozenset(), max_distance_km=1)
+    assert violations(lost, at(1)) == ("distance",)
+    assert compatible(need(places=(), sector_ids=frozenset()), at(5))
+
+
+def test_an_offer_whose_end_date_has_passed_never_matches() -> None:
+    # wanted_from is never before today (facts.need_period), so yesterday's end is past.
+    assert violations(need(), offer(available_until=TODAY - timedelta(days=1))) == ("dates",)
+    assert compatible(need(), offer(available_until=TODAY + timedelta(days=400)))
+
+
+def test_an_open_start_is_today() -> None:
+    start, until = need_period(None, None, TODAY)
+    assert (start, until) == (TODAY, None)
+    past = TODAY - timedelta(days=10)
+    assert need_period(past, TODAY + timedelta(days=5), TODAY) == (TODAY, TODAY + timedelta(5))
+    later = TODAY + timedelta(days=3)
+    assert need_period(later, None, TODAY) == (later, None)
+
+
+def test_housing_must_cover_enough_of_the_remaining_wanted_period() -> None:
+    # Six months wanted, at least 30 nights (the lesser of half the period and 30 nights).
+    six_months = need(wanted_until=TODAY + timedelta(days=180), min_cover_nights=30)
+    assert violations(six_months, offer(available_until=TODAY + timedelta(days=3))) == ("cover",)
+    assert compatible(six_months, offer(available_until=TODAY + timedelta(days=30)))
+    late = offer(available_from=TODAY + timedelta(days=160))
+    assert violations(six_months, late) == ("cover",)
+    assert compatible(six_months, offer())
+
+
+def test_the_cover_asked_is_a_share_of_the_period_or_a_number_of_nights_whichever_is_less() -> None:
+    ten_nights = TODAY + timedelta(days=10)
+    assert min_cover_nights(HOUSING, TODAY, ten_nights, share=0.5, nights=30) == 5
+    year = TODAY + timedelta(days=365)
+    assert min_cover_nights(HOUSING, TODAY, year, share=0.5, nights=30) == 30
+    assert min_cover_nights(HOUSING, TODAY, None, share=0.5, nights=30) == 30
+    assert min_cover_nights(DONATION, TODAY, year, share=0.5, nights=30) == 0
+
+
+def test_interpreting_and_sponsorship_must_share_a_language_with_the_need() -> None:
+    interpreter = offer(kind=SKILL, category_ids=frozenset({12}), languages=frozenset({"ar", "fr"}),
+                        language_required=True)  # fmt: skip
+    tigrinya = need(kind=SKILL, category_id=12, languages=frozenset({"ti"}))
+    assert violations(tigrinya, interpreter) == ("languages",)
+    assert compatible(need(kind=SKILL, category_id=12, languages=frozenset({"ar"})), interpreter)
+    lessons = offer(kind=SKILL, category_ids=frozenset({10}), languages=frozenset({"fr"}))
+    assert compatible(need(kind=SKILL, category_id=10, languages=frozenset({"ti"})), lessons)
 
 
 def test_nothing_is_matched_without_units() -> None:
@@ -116,6 +193,14 @@ def test_compatible_pairs_respect_the_safety_rules(
         assert offer_facts.available_until >= need_facts.wanted_from
     if need_facts.wanted_until and offer_facts.available_from:
         assert need_facts.wanted_until >= offer_facts.available_from
+    if offer_facts.available_until:
+        assert offer_facts.available_until >= TODAY
+    if need_facts.no_pets:
+        assert not offer_facts.pets
+    if offer_facts.language_required:
+        assert need_facts.languages & offer_facts.languages
+    if need_facts.max_distance_km is not None:
+        assert need_facts.places
 
 
 # --- Fiche 7: unaccompanied minors, only through an accredited organisation ----------

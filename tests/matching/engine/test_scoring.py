@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 
 from matching.engine.constraints import compatible
-from matching.engine.facts import CRITICAL, HIGH, NORMAL, NeedFacts, OfferFacts
+from matching.engine.facts import (
+    CRITICAL,
+    DONATION,
+    HIGH,
+    NORMAL,
+    NeedFacts,
+    OfferFacts,
+    need_period,
+)
 from matching.engine.geo import haversine_km
 from matching.engine.scoring import IncompatiblePairError, Score, Weights, score
 from tests.matching.engine.facts_builders import (
@@ -63,11 +71,47 @@ def test_more_shared_languages_score_higher() -> None:
 
 
 def test_covering_more_of_the_wanted_period_scores_higher() -> None:
-    month = need(wanted_from=TODAY, wanted_until=TODAY + timedelta(days=29))
+    month = need(wanted_from=TODAY, wanted_until=TODAY + timedelta(days=30))
     whole = points(month, offer(), "dates")
-    half = points(month, offer(available_until=TODAY + timedelta(days=14)), "dates")
+    half = points(month, offer(available_until=TODAY + timedelta(days=15)), "dates")
     assert whole == pytest.approx(WEIGHTS.dates)
     assert half == pytest.approx(WEIGHTS.dates / 2)
+
+
+def test_the_cover_counts_only_what_is_left_of_the_wanted_period() -> None:
+    # Wanted since 30 days ago until 30 days from now: what is left starts today.
+    start, until = need_period(TODAY - timedelta(days=30), TODAY + timedelta(days=30), TODAY)
+    left = need(wanted_from=start, wanted_until=until)
+    criterion = scored(left, offer(available_until=TODAY + timedelta(days=15))).criterion("dates")
+    assert criterion.params["share"] == pytest.approx(0.5)
+    assert criterion.params["of_nights"] == 30
+
+
+def test_a_big_home_prefers_the_household_that_fills_it() -> None:
+    seven_beds = offer(beds=7)
+    family = need(household_size=6, household_type="family")
+    couple = need(household_size=2, household_type="couple")
+    assert points(family, seven_beds, "bed_fit") > points(couple, seven_beds, "bed_fit")
+    assert scored(family, seven_beds).total > scored(couple, seven_beds).total
+    assert points(need(household_size=2), offer(beds=2), "bed_fit") == WEIGHTS.bed_fit
+
+
+def test_bed_fit_is_a_housing_criterion_only() -> None:
+    goods = scored(need(kind=DONATION, category_id=1), offer(kind=DONATION, category_ids={1}))
+    assert "bed_fit" not in [c.name for c in goods.criteria]
+
+
+def test_the_distance_is_scored_to_the_nearest_preferred_district() -> None:
+    both = need(sector_ids=frozenset({1, 5}), places=(SECTORS[1], SECTORS[5]))
+    assert scored(both, at(5)).criterion("distance").params["km"] == pytest.approx(0.0)
+    assert points(both, at(5), "distance") == pytest.approx(points(both, at(1), "distance"))
+
+
+def test_an_offer_waits_since_its_publication_not_its_last_confirmation() -> None:
+    published = offer(waiting_since=NOW - timedelta(days=131), confirmed_at=NOW - timedelta(3))
+    criterion = scored(need(), published).criterion("offer_waiting")
+    assert criterion.params == {"days": 131, "confirmed_days": 3}
+    assert criterion.points == WEIGHTS.offer_waiting
 
 
 def test_critical_beats_high_beats_normal() -> None:
