@@ -233,10 +233,11 @@ def test_the_preferences_are_one_object_in_the_schema_and_in_the_answer(resident
     assert isinstance(api_as(resident).get("/api/v1/notification-preferences/").json(), dict)
 
 
-def test_the_schema_allows_an_empty_declined_by(staff: User) -> None:
+@pytest.mark.parametrize("field", ["declined_by", "outcome", "ended_by"])
+def test_the_schema_allows_a_read_only_choice_left_empty(field: str) -> None:
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    declined_by = schema["components"]["schemas"]["Match"]["properties"]["declined_by"]
-    assert {"$ref": "#/components/schemas/BlankEnum"} in declined_by["oneOf"]
+    answered = schema["components"]["schemas"]["Match"]["properties"][field]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in answered["oneOf"]
 
 
 def test_the_page_size_and_ids_have_their_bounds_in_the_schema() -> None:

@@ -154,6 +154,18 @@ class ModelSerializer(serializers.ModelSerializer):
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
 
+    def include_extra_kwargs(
+        self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        # DRF drops ``allow_blank`` from read-only fields, so the schema of a read-only
+        # choice left blank ("declined_by": "") would list its choices only: keep it, the
+        # answer may be empty and the schema must say so.
+        blank = kwargs.get("allow_blank", False) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
+
 
 def read_query(request: Request, serializer_class: type[S]) -> S:
     """An operation's query parameters, validated by ``serializer_class``; a parameter it
