@@ -122,7 +122,9 @@ class Offer(models.Model):
         verbose_name=_("owner"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        # Never a cascade: erasing an account anonymises its offers first
+        # (privacy.services.user_erase), so that matches and counts keep their history.
+        on_delete=models.PROTECT,
         related_name="offers",
         help_text=_("Empty for an offer taken by phone until the caller takes it over."),
     )
@@ -265,6 +267,11 @@ class Offer(models.Model):
         _("availability last confirmed"), null=True, blank=True
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # The kinds of personal detail its texts seem to hold (``core.pii``) that are not
+    # refused outright: shown to staff at review, never the text itself.
+    text_flags = models.JSONField(_("personal details spotted in the texts"), default=list, blank=True)
+    # Its personal fields were emptied (docs/privacy.md): kind, district, dates and counts stay.
+    anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
 
     objects = OfferQuerySet.as_manager()
 
@@ -299,7 +306,7 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or f"#{self.pk}"
 
     @property
     def is_editable(self) -> bool:
