@@ -25,7 +25,7 @@ from accounts.validators import validate_phone
 from core.dates import MAX_YEARS_AHEAD, too_far_ahead
 from core.lifecycle import TransitionLog
 from core.models import Category, Sector
-from core.pii import personal_data_kinds
+from core.pii import contact_kinds
 from core.text import REASON_MAX_LENGTH
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 
@@ -351,13 +351,14 @@ class Offer(models.Model):
         # The title appears in lists and message subjects: it must not carry contact data.
         # What coordinators and the other side read must not carry contact data; the
         # title also appears in lists and messages.
-        if personal_data_kinds(self.title):
+        if contact_kinds(self.title):
             add("title", _("Keep the title short and without a phone number or e-mail."))
         no_contact = _(
-            "Do not write a phone number or e-mail here: the city team already has them."
+            "Do not write a phone number, an e-mail or an address here: the city team "
+            "already has them."
         )
         for name in ("description", "pickup_hours", "language_pairs", "sizes"):
-            if personal_data_kinds(getattr(self, name)):
+            if contact_kinds(getattr(self, name)):
                 add(name, no_contact)
         if self.kind == HelpKind.HOUSING and self.category_id is not None:
             add("category", _("Housing offers have no category."))
