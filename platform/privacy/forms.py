@@ -71,3 +71,11 @@ class AuditFilterForm(forms.Form):
             actor=data["actor"], action=data["action"], target=data["target"],
             start=data["start"], end=data["end"],
         )  # fmt: skip
+
+
+class StaffEraseAccountForm(forms.Form):
+    email = forms.EmailField(label=_("The e-mail address of the account"))
+    confirm = forms.BooleanField(
+        label=_("The person asked for it (or the data protection officer decided it): erase "
+                "the account, close its offers and anonymise its history."),
+    )  # fmt: skip

@@ -24,6 +24,7 @@ staff_urlpatterns = (
         path("journal.csv", views.audit_csv, name="audit-csv"),
         path("conservation/", views.retention, name="retention"),
         path("appelants/", views.caller, name="caller"),
+        path("comptes/effacer/", views.staff_erase_account, name="erase-account"),
     ],
     "privacy-staff",
 )

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
-from accounts.models import Organisation
+from accounts.models import Organisation, User
 from core.audit import audit
 from core.csv_files import spreadsheet_response
 from core.errors import DomainError
@@ -31,6 +32,7 @@ from privacy.forms import (
     CallerForm,
     CloseOrganisationForm,
     EraseAccountForm,
+    StaffEraseAccountForm,
 )
 from privacy.retention import rules
 
@@ -181,6 +183,32 @@ def caller(request: AuthenticatedRequest) -> HttpResponse:
         offers = list(found.select_related("sector")[:100])
     context = {"form": form, "offers": offers, "erase_form": CallerEraseForm(), "searched": form.is_bound}
     return render(request, "privacy/staff/caller.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_erase_account(request: AuthenticatedRequest) -> HttpResponse:
+    """A coordinator erases an account on the person's request (by letter, at the counter),
+    through the same erasure as the person's own: never a delete in the admin."""
+    if not roles.is_coordinator(request.user):
+        raise PermissionDenied
+    form = StaffEraseAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if account is None:
+            form.add_error("email", _("No account has this e-mail address."))
+        elif account.pk == request.user.pk:
+            form.add_error("email", _("Another coordinator closes your own account."))
+        else:
+            erasure = services.user_erase(user=account, by=request.user, reason="request")
+            messages.success(
+                request,
+                _("The account is erased: %(count)d offers closed and anonymised.")
+                % {"count": erasure.offers_anonymised},
+            )
+            return redirect("privacy-staff:erase-account")
+    return render(request, "privacy/staff/erase_account.html", {"form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
 
 
 # --- The audit log (staff) -----------------------------------------------------------------
