@@ -289,5 +289,6 @@ NOT_EXPORTED: dict[tuple[str, str], str] = {
     ("account.emailaddress", "user"): "exported under 'email_addresses'",
     ("socialaccount.socialaccount", "user"): "exported under 'city_sign_in'",
     ("admin.logentry", "user"): "Django's admin log of coordinators' own edits",
-    ("auth.user_groups", "user"): "not used",
+    ("accounts.user_groups", "user"): "Django's groups: not used by the platform",
+    ("accounts.user_user_permissions", "user"): "Django's permissions: not used by the platform",
 }

@@ -73,7 +73,7 @@ def my_data_json(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def erase_account(request: AuthenticatedRequest) -> HttpResponse:
-    form = EraseAccountForm(request.POST or None)
+    form = EraseAccountForm(request.POST if request.method == "POST" else None)
     staff = roles.is_staff_member(request.user)
     if request.method == "POST" and not staff and form.is_valid():
         services.user_erase(user=request.user, by=request.user)
@@ -129,7 +129,7 @@ def organisation_data_json(request: AuthenticatedRequest, pk: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def organisation_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = _administered(request, str(pk))
-    form = CloseOrganisationForm(request.POST or None)
+    form = CloseOrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         closure = services.organisation_close(organisation=organisation, by=request.user)
         messages.success(
@@ -192,7 +192,7 @@ def staff_erase_account(request: AuthenticatedRequest) -> HttpResponse:
     through the same erasure as the person's own: never a delete in the admin."""
     if not roles.is_coordinator(request.user):
         raise PermissionDenied
-    form = StaffEraseAccountForm(request.POST or None)
+    form = StaffEraseAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         account = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
         if account is None:
