@@ -11,4 +11,8 @@ class PrivacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from core.retention import register_retention_source
         from privacy import notifications  # noqa: F401  (the inactivity warning)
+        from privacy.retention import rules
+
+        register_retention_source(rules)

@@ -4,7 +4,7 @@ organisation, as JSON and as a page.
 Rows are written field by field from the models themselves, every concrete field but the
 few listed in ``HIDDEN`` (secrets that prove nothing about the person): a field added to a
 model appears in the export without anyone having to remember it
-(``tests/privacy/test_export.py`` checks it against the models).
+(``tests/privacy/test_views.py`` checks it against the models).
 """
 
 from __future__ import annotations
