@@ -7,15 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core.models import Sector
+from core.pii import PersonalDataKind
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from needs.models import Need
 from needs.selectors import categories_for
-from core.pii import PersonalDataKind
 from needs.services import MINORS_REFUSED, SCANNED, note_flags
 
 
 def flag_labels(flags: list[str]) -> list[str]:
     return [str(PersonalDataKind(flag).label) for flag in flags if flag in PersonalDataKind.values]
+
 
 KIND_HELP = {
     HelpKind.HOUSING: _("A bed, a room, a dwelling or a few emergency nights."),

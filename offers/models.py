@@ -269,7 +269,9 @@ class Offer(models.Model):
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     # The kinds of personal detail its texts seem to hold (``core.pii``) that are not
     # refused outright: shown to staff at review, never the text itself.
-    text_flags = models.JSONField(_("personal details spotted in the texts"), default=list, blank=True)
+    text_flags = models.JSONField(
+        _("personal details spotted in the texts"), default=list, blank=True
+    )
     # Its personal fields were emptied (docs/privacy.md): kind, district, dates and counts stay.
     anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
 

@@ -261,7 +261,7 @@ def offer_resume(*, offer: Offer, by: User) -> Offer:
 
 
 @transaction.atomic
-def offer_close(*, offer: Offer, by: User) -> Offer:
+def offer_close(*, offer: Offer, by: User | None) -> Offer:
     offer = _move(offer, Status.CLOSED, by=by)
     _withdrawn(offer, by=by, reason="closed")
     return offer

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import roles
 from core.errors import DomainError
 from core.http import AuthenticatedRequest
-from core.pii import PersonalDataKind
 from core.permissions import staff_required
+from core.pii import PersonalDataKind
 from core.vocabulary import HelpKind
 from offers import selectors, services
 from offers.forms import (

@@ -21,7 +21,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
         return super().validate_user(auth_token)
 
 
-class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class TokenScheme(OpenApiAuthenticationExtension):
     """The scheme in the OpenAPI schema: ``Authorization: Token <token>``, as before."""
 
     target_class = "accounts.authentication.TokenAuthentication"

@@ -69,7 +69,9 @@ def find_help(*, sector: Sector | None = None, kind: str = "") -> list[PublicLis
     whatever the count."""
     listings = (
         PublicListing.objects.filter(
-            listed=True, organisation__verified_at__isnull=False, organisation__closed_at__isnull=True
+            listed=True,
+            organisation__verified_at__isnull=False,
+            organisation__closed_at__isnull=True,
         )
         .select_related("organisation")
         .prefetch_related("sectors")

@@ -15,6 +15,7 @@ false positives on the examples of the tests.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -113,7 +114,10 @@ _FR_LANGUAGE_PEOPLE = (
 )
 _ORIGIN = [
     re.compile(
-        r"(?<!\w)(?:" + _FR_PEOPLE + r")(?:ne|nne|e)?s?(?!\w)|(?<!\w)(?:" + _FR_LANGUAGE_PEOPLE
+        r"(?<!\w)(?:"
+        + _FR_PEOPLE
+        + r")(?:ne|nne|e)?s?(?!\w)|(?<!\w)(?:"
+        + _FR_LANGUAGE_PEOPLE
         + r")(?:ne|nne|e|es|nes|nnes)(?!\w)",
         re.IGNORECASE,
     ),
@@ -148,9 +152,27 @@ _ORIGIN = [
         r"громадян(?:ство|ка|ин|и)\w*|національніст\w*|походжен\w*"
     ),
     _arabic(
-        "أفغان", "افغان", "سوري", "سودان", "إريتري", "اريتري", "عراق", "يمن", "فلسطين",
-        "ليبي", "صومال", "مغرب", "جزائر", "تونس", "مصر", "كرد", "أكراد", "إيران", "ايران",
-        "جنسي", "أصل",
+        "أفغان",
+        "افغان",
+        "سوري",
+        "سودان",
+        "إريتري",
+        "اريتري",
+        "عراق",
+        "يمن",
+        "فلسطين",
+        "ليبي",
+        "صومال",
+        "مغرب",
+        "جزائر",
+        "تونس",
+        "مصر",
+        "كرد",
+        "أكراد",
+        "إيران",
+        "ايران",
+        "جنسي",
+        "أصل",
     ),
 ]
 _IMMIGRATION = [
@@ -175,8 +197,9 @@ _IMMIGRATION = [
         r"біжен\w*|притул\w*|без документів|нелегал\w*|депортац\w*|посвідк\w* на проживання|"
         r"тимчасов\w* захист\w*|статус біженця|віз[аиу]"
     ),
-    _arabic("لاجئ", "لجوء", "بدون أوراق", "غير شرعي", "غير نظامي", "ترحيل", "تصريح إقامة",
-            "بطاقة إقامة"),
+    _arabic(
+        "لاجئ", "لجوء", "بدون أوراق", "غير شرعي", "غير نظامي", "ترحيل", "تصريح إقامة", "بطاقة إقامة"
+    ),
 ]
 _RELIGION = [
     _words(
@@ -191,10 +214,24 @@ _RELIGION = [
         r"buddhists?|hindus?|yazidis?|copts?|coptic|shia|shiite|sunni|practi[cs]ing|"
         r"religious|mosque|church|synagogue|kosher"
     ),
-    _words(r"мусульман\w*|християн\w*|православн\w*|католи\w*|іуде\w*|євре\w*|віруюч\w*|"
-           r"мечет\w*|церкв\w*|релігі\w*"),
-    _arabic("مسلم", "مسيحي", "يهود", "إيزيدي", "ايزيدي", "شيع", "سني", "قبطي", "مسجد",
-            "كنيس", "دين", "حلال"),
+    _words(
+        r"мусульман\w*|християн\w*|православн\w*|католи\w*|іуде\w*|євре\w*|віруюч\w*|"
+        r"мечет\w*|церкв\w*|релігі\w*"
+    ),
+    _arabic(
+        "مسلم",
+        "مسيحي",
+        "يهود",
+        "إيزيدي",
+        "ايزيدي",
+        "شيع",
+        "سني",
+        "قبطي",
+        "مسجد",
+        "كنيس",
+        "دين",
+        "حلال",
+    ),
 ]
 _HEALTH = [
     _words(
@@ -210,8 +247,10 @@ _HEALTH = [
         r"post[- ]traumatic|traumati[sz]ed|pregnan(?:t|cy)|hospitali[sz]ed|disease|"
         r"illness|epilep\w*|autis\w*|mental health"
     ),
-    _words(r"віл|снід|гепатит|туберкульоз|діабет|вагітн\w*|хвор\w*|психіч\w*|"
-           r"депрес\w*|онколог\w*"),
+    _words(
+        r"віл|снід|гепатит|туберкульоз|діабет|вагітн\w*|хвор\w*|психіч\w*|"
+        r"депрес\w*|онколог\w*"
+    ),
     _arabic("الإيدز", "ايدز", "سرطان", "سكري", "حامل", "مرض", "مريض", "نفسي"),
 ]
 _STREET = re.compile(
@@ -228,19 +267,17 @@ _STREET = re.compile(
     re.IGNORECASE,
 )
 # Words after a first name that are not surnames: what a note names with a capital.
-_NOT_SURNAMES = {
-    word.casefold()
-    for word in (
-        "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Monday Tuesday Wednesday "
-        "Thursday Friday Saturday Sunday Janvier Février Mars Avril Mai Juin Juillet Août "
-        "Septembre Octobre Novembre Décembre January February March April May June July "
-        "August September October November December Français French Anglais English Arabe "
-        "Arabic Dari Pachto Pashto Farsi Persan Tigrinya Tigrigna Ukrainien Ukrainian Russe "
-        "Russian Turc Turkish Bengali Lingala Somali Amharique Peul Wolof Espagnol Spanish "
-        "CAF CCAS RSA APL ASE PMI CMU CPAM Pôle Emploi Mairie Ville City Centre Gare "
-        "Station Noël Pâques Christmas Easter"
-    ).split()
-}
+_NOT_SURNAMES_TEXT = (
+    "Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Monday Tuesday Wednesday "
+    "Thursday Friday Saturday Sunday Janvier Février Mars Avril Mai Juin Juillet "
+    "Août Septembre Octobre Novembre Décembre January February March April May June "
+    "July August September October November December Français French Anglais English "
+    "Arabe Arabic Dari Pachto Pashto Farsi Persan Tigrinya Tigrigna Ukrainien "
+    "Ukrainian Russe Russian Turc Turkish Bengali Lingala Somali Amharique Peul "
+    "Wolof Espagnol Spanish CAF CCAS RSA APL ASE PMI CMU CPAM Pôle Emploi Mairie "
+    "Ville City Centre Gare Station Noël Pâques Christmas Easter"
+)
+_NOT_SURNAMES = frozenset(word.casefold() for word in _NOT_SURNAMES_TEXT.split())
 _CIVILITY = re.compile(
     r"(?<!\w)(?:M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|(?i:monsieur|madame|mademoiselle|famille|"
     r"family|пан|пані|родина))\s+([A-ZÀ-ÝА-ЯІЇЄҐ][\w'’-]+)",
@@ -269,12 +306,12 @@ def _full_names(text: str) -> list[Finding]:
     names = first_names()
     tokens = list(_TOKEN.finditer(text))
     found = []
-    for here, following in zip(tokens, tokens[1:], strict=False):
+    for here, following in itertools.pairwise(tokens):
         first, second = here.group(), following.group()
         between = text[here.end() : following.start()]
         if between.strip(" ") not in ("",) or "\n" in between:
             continue
-        if first.casefold() not in names or not first[:1].isupper() and not _arabic_script(first):
+        if first.casefold() not in names or (not first[:1].isupper() and not _arabic_script(first)):
             continue
         if _arabic_script(first):
             if second.casefold() in names:

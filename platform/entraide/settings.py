@@ -370,12 +370,8 @@ ENTRAIDE_RETENTION = {
     # The audit log (the runs of the purge itself are kept).
     "audit": env.integer("ENTRAIDE_RETENTION_AUDIT_MONTHS", 12, minimum=6),
     # Accounts without any activity: warned by e-mail, then erased.
-    "inactive_accounts": env.integer(
-        "ENTRAIDE_RETENTION_INACTIVE_ACCOUNTS_MONTHS", 24, minimum=6
-    ),
-    "inactivity_warning": env.integer(
-        "ENTRAIDE_RETENTION_INACTIVITY_WARNING_DAYS", 30, minimum=7
-    ),
+    "inactive_accounts": env.integer("ENTRAIDE_RETENTION_INACTIVE_ACCOUNTS_MONTHS", 24, minimum=6),
+    "inactivity_warning": env.integer("ENTRAIDE_RETENTION_INACTIVITY_WARNING_DAYS", 30, minimum=7),
 }
 
 # --- API tokens ----------------------------------------------------------------------

@@ -67,9 +67,7 @@ def anonymise_offers(offers: QuerySet[Offer], now: datetime) -> int:
     for chunk in _chunks(ids):
         OfferTransition.objects.filter(subject_id__in=chunk).update(**TRANSITION_FIELDS)
         HousingCheck.objects.filter(offer_id__in=chunk).update(note="", done_by=None)
-        HostCharterAcceptance.objects.filter(offer_id__in=chunk).update(
-            user=None, recorded_by=None
-        )
+        HostCharterAcceptance.objects.filter(offer_id__in=chunk).update(user=None, recorded_by=None)
         Offer.objects.filter(pk__in=chunk).update(**OFFER_FIELDS, anonymised_at=now)
     return len(ids)
 

@@ -49,10 +49,7 @@ class Record:
 
     def fields(self) -> list[models.Field[Any, Any]]:
         hidden = HIDDEN.get(type(self.instance), set())
-        return [
-            f for f in self.instance._meta.concrete_fields  # type: ignore[misc]
-            if f.name not in hidden
-        ]
+        return [f for f in self.instance._meta.concrete_fields if f.name not in hidden]
 
     def as_json(self) -> dict[str, Any]:
         data = {f.name: _json(f.value_from_object(self.instance)) for f in self.fields()}
@@ -211,7 +208,9 @@ def caller_export(offers: Iterable[Offer], contact: str) -> Export:
     """A caller of the phone line without an account: the offers taken with their contact."""
     return Export(
         subject=contact,
-        sections=[Section("offers", _("Offers taken by phone"), [_offer_record(o) for o in offers])],
+        sections=[
+            Section("offers", _("Offers taken by phone"), [_offer_record(o) for o in offers])
+        ],
         audit={},
     )
 

@@ -36,12 +36,8 @@ class Rule:
     @property
     def period(self) -> str:
         if self.unit == "days":
-            return ngettext("%(count)d day", "%(count)d days", self.amount) % {
-                "count": self.amount
-            }
-        return ngettext("%(count)d month", "%(count)d months", self.amount) % {
-            "count": self.amount
-        }
+            return ngettext("%(count)d day", "%(count)d days", self.amount) % {"count": self.amount}
+        return ngettext("%(count)d month", "%(count)d months", self.amount) % {"count": self.amount}
 
     def cutoff(self, now: datetime) -> datetime:
         """What ended before this moment is past its period."""

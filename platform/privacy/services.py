@@ -65,12 +65,14 @@ def offers_due(now: datetime) -> QuerySet[Offer]:
 
 
 def caller_contacts_due(now: datetime) -> QuerySet[Offer]:
-    return Offer.objects.filter(
-        status__in=OFFER_ENDED,
-        anonymised_at__isnull=True,
-        updated_at__lt=rule("phone_contacts").cutoff(now),
-    ).exclude(caller_name="", caller_phone="", caller_email="").exclude(
-        matches__status=Match.Status.CONFIRMED
+    return (
+        Offer.objects.filter(
+            status__in=OFFER_ENDED,
+            anonymised_at__isnull=True,
+            updated_at__lt=rule("phone_contacts").cutoff(now),
+        )
+        .exclude(caller_name="", caller_phone="", caller_email="")
+        .exclude(matches__status=Match.Status.CONFIRMED)
     )
 
 
@@ -133,7 +135,7 @@ def inactive_accounts(now: datetime) -> QuerySet[User]:
     return (
         with_last_activity(User.objects.filter(role=User.Role.RESIDENT, is_superuser=False))
         .exclude(pk__in=busy)
-        .filter(last_activity__lt=rule("inactive_accounts").cutoff(now))
+        .filter(last_activity__lt=rule("inactive_accounts").cutoff(now))  # type: ignore[misc]
     )
 
 
@@ -207,7 +209,9 @@ def _accounts(report: PurgeReport, now: datetime) -> None:
     """Warn the inactive, erase those warned long enough ago who did not come back, and
     forget the warning of those who did."""
     warned = User.objects.filter(inactivity_warned_at__isnull=False)
-    came_back = with_last_activity(warned).filter(last_activity__gt=F("inactivity_warned_at"))
+    came_back = with_last_activity(warned).filter(
+        last_activity__gt=F("inactivity_warned_at")  # type: ignore[misc]
+    )
     to_warn = list(accounts_to_warn(now).values_list("pk", flat=True))
     to_erase = list(accounts_to_erase(now).values_list("pk", flat=True))
     report.counts["accounts.user.came_back"] = came_back.count()

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import roles
 from accounts.models import Organisation, User
@@ -181,7 +181,12 @@ def caller(request: AuthenticatedRequest) -> HttpResponse:
                 )
                 return redirect("privacy-staff:caller")
         offers = list(found.select_related("sector")[:100])
-    context = {"form": form, "offers": offers, "erase_form": CallerEraseForm(), "searched": form.is_bound}
+    context = {
+        "form": form,
+        "offers": offers,
+        "erase_form": CallerEraseForm(),
+        "searched": form.is_bound,
+    }
     return render(request, "privacy/staff/caller.html", context)
 
 

@@ -174,7 +174,11 @@ def test_a_password_changed_on_the_account_page_revokes_the_token(resident: User
     page = client_for(resident)
     response = page.post(
         "/compte/password/change/",
-        {"oldpassword": PASSWORD, "password1": "a-brand-new-secret", "password2": "a-brand-new-secret"},
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-brand-new-secret",
+            "password2": "a-brand-new-secret",
+        },
     )
     assert response.status_code == 302
     client = APIClient()

@@ -148,4 +148,3 @@ def test_the_association_reading_its_own_flagged_note_writes_nothing(world: dict
     before = AuditEntry.objects.count()
     api(world["member"]).get(f"/api/v1/needs/{world['flagged'].pk}/")
     assert AuditEntry.objects.count() == before
-

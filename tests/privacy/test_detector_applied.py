@@ -77,8 +77,10 @@ def test_staff_clear_a_false_alarm_and_it_stays_cleared_until_the_text_changes(
 def test_staff_erase_an_internal_reference_they_cannot_read(
     organisation: Organisation, staff: User
 ) -> None:
-    need = NeedFactory(organisation=organisation, note="", internal_reference="Mohamed BEN ALI 1990",
-                       note_flags=["full_name"])  # fmt: skip
+    need = NeedFactory(
+        organisation=organisation, note="", internal_reference="Mohamed BEN ALI 1990",
+        note_flags=["full_name"],
+    )  # fmt: skip
     page = client_for(staff).get(f"/equipe/besoins/{need.pk}/note/").content.decode()
     assert "BEN ALI" not in page
     client_for(staff).post(f"/equipe/besoins/{need.pk}/note/",
@@ -110,6 +112,8 @@ def test_a_reason_to_decline_cannot_describe_someone(
     proposed: Match, association_member: User
 ) -> None:
     with pytest.raises(DomainError):
-        matching.match_decline(match=proposed, by=association_member, reason="Ils sont sans papiers")
+        matching.match_decline(
+            match=proposed, by=association_member, reason="Ils sont sans papiers"
+        )
     assert Match.objects.get(pk=proposed.pk).status == "proposed"
     assert Need.objects.exists()

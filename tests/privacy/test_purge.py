@@ -3,11 +3,10 @@ and the figures are the same before and after."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
 from typing import Any
-
-import re
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -103,9 +102,7 @@ def test_a_live_offer_is_never_anonymised_however_old(resident: User) -> None:
 
 
 def test_an_offer_whose_stay_still_runs_keeps_its_address(confirmed: Match) -> None:
-    Offer.objects.filter(pk=confirmed.offer_id).update(
-        status="closed", updated_at=ago(months=13)
-    )
+    Offer.objects.filter(pk=confirmed.offer_id).update(status="closed", updated_at=ago(months=13))
     purge_run()
     assert Offer.objects.get(pk=confirmed.offer_id).street_address != ""
 
@@ -164,7 +161,8 @@ def test_a_declined_match_past_its_period_loses_its_reasons(
     assert proposed.decline_reason == ""
     assert proposed.proposed_by is None
     assert proposed.anonymised_at is not None
-    assert proposed.status == "declined" and proposed.proposed_at is not None
+    assert proposed.status == "declined"
+    assert proposed.proposed_at is not None
     assert set(MatchTransition.objects.filter(subject=proposed).values_list("note", flat=True)) == {
         ""
     }
@@ -187,9 +185,11 @@ def message(user: User, key: str, months: int) -> Notification:
     [row] = [
         row
         for row in notify(
-            type="offers.offer_published", key=key, recipient=user,
+            type="offers.offer_published",
+            key=key,
+            recipient=user,
             context={"offer_id": 1, "title": "Chambre", "url": "/offres/1/"},
-        )  # fmt: skip
+        )
         if row.channel == "in_app"
     ]
     age(row, ago(months=months), field="created_at")
@@ -287,7 +287,9 @@ def test_audit_entries_past_their_period_go_but_the_purges_own_record_stays(staf
 def test_an_inactive_account_is_warned_by_email_a_month_before(
     resident: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    User.objects.filter(pk=resident.pk).update(last_login=ago(months=25), date_joined=ago(months=30))
+    User.objects.filter(pk=resident.pk).update(
+        last_login=ago(months=25), date_joined=ago(months=30)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         purge_run()
     resident.refresh_from_db()
@@ -295,7 +297,8 @@ def test_an_inactive_account_is_warned_by_email_a_month_before(
     warning = Notification.objects.get(recipient=resident, type="privacy.inactivity_warning")
     assert warning.channel == "email"
     assert len(mail.outbox) == 1
-    assert "24" in mail.outbox[0].body and "/compte/login/" in mail.outbox[0].body
+    assert "24" in mail.outbox[0].body
+    assert "/compte/login/" in mail.outbox[0].body
     # Warned once.
     purge_run()
     assert Notification.objects.filter(type="privacy.inactivity_warning").count() == 1
@@ -331,11 +334,14 @@ def test_an_active_account_a_staff_account_and_a_running_stay_are_never_warned(
     Offer.objects.filter(owner=resident).update(last_confirmed_at=ago(months=25))
     purge_run()
     assert not User.objects.filter(inactivity_warned_at__isnull=False).exists()
-    assert recent.pk and staff.pk
+    assert recent.pk
+    assert staff.pk
 
 
 def test_confirming_an_offer_counts_as_activity(resident: User, room: Offer) -> None:
-    User.objects.filter(pk=resident.pk).update(last_login=ago(months=25), date_joined=ago(months=30))
+    User.objects.filter(pk=resident.pk).update(
+        last_login=ago(months=25), date_joined=ago(months=30)
+    )
     Offer.objects.filter(pk=room.pk).update(last_confirmed_at=ago(days=3))
     purge_run()
     resident.refresh_from_db()
@@ -395,7 +401,8 @@ def test_the_nightly_task_is_scheduled_and_runs_the_purge(resident: User, settin
 def test_periods_are_settings(resident: User, settings: object) -> None:
     offer = closed_offer(resident, months=7)
     settings.ENTRAIDE_RETENTION = {  # type: ignore[attr-defined]
-        **django_retention(), "offers": 6
+        **django_retention(),
+        "offers": 6,
     }
     purge_run()
     assert Offer.objects.get(pk=offer.pk).street_address == ""

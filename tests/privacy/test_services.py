@@ -24,7 +24,7 @@ from offers.models import Offer
 from privacy.services import caller_erase, organisation_close, user_erase
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, UserFactory
-from tests.matching.conftest import RESIDENT_EMAIL, RESIDENT_PHONE, STREET_ADDRESS
+from tests.matching.conftest import RESIDENT_EMAIL, STREET_ADDRESS
 from tests.needs.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,8 @@ def test_a_completed_match_stays_completed_without_the_residents_contact(
     contact = matching.match_contact(match=match, by=association_member)
     assert set(contact.values()) == {""}
     page = client_for(association_member).get(f"/mises-en-relation/{match.pk}/").content.decode()
-    assert RESIDENT_EMAIL not in page and STREET_ADDRESS not in page
+    assert RESIDENT_EMAIL not in page
+    assert STREET_ADDRESS not in page
     assert "Terminé" in page
     assert "no longer kept" in page or "plus conservé" in page
 
@@ -104,7 +105,9 @@ def test_erasure_removes_email_records_memberships_and_messages(
     association_member: User, organisation: Organisation
 ) -> None:
     pk = association_member.pk
-    Invitation.objects.create(organisation=organisation, email=association_member.email, role="member")
+    Invitation.objects.create(
+        organisation=organisation, email=association_member.email, role="member"
+    )
     user_erase(user=association_member, by=association_member)
     assert not EmailAddress.objects.filter(user_id=pk).exists()
     assert not Membership.objects.filter(user_id=pk).exists()
@@ -115,7 +118,9 @@ def test_erasure_removes_email_records_memberships_and_messages(
 
 
 def test_offers_taken_by_phone_with_the_persons_email_are_erased_too(resident: User) -> None:
-    phone_offer = OfferFactory(by_phone=True, caller_email=RESIDENT_EMAIL, caller_phone="0699887766")
+    phone_offer = OfferFactory(
+        by_phone=True, caller_email=RESIDENT_EMAIL, caller_phone="0699887766"
+    )
     user_erase(user=resident, by=resident)
     phone_offer.refresh_from_db()
     assert (phone_offer.caller_email, phone_offer.status) == ("", "closed")
@@ -126,7 +131,9 @@ def test_a_staff_member_cannot_erase_their_own_account(staff: User) -> None:
         user_erase(user=staff, by=staff)
 
 
-def test_only_a_coordinator_erases_someone_else(resident: User, staff: User, coordinator: User) -> None:
+def test_only_a_coordinator_erases_someone_else(
+    resident: User, staff: User, coordinator: User
+) -> None:
     with pytest.raises(PermissionError):
         user_erase(user=resident, by=staff)
     user_erase(user=resident, by=coordinator)
@@ -177,7 +184,8 @@ def test_an_admin_closes_their_organisation(
     done = NeedFactory(organisation=organisation, status="fulfilled", internal_reference="DOS-9")
     closure = organisation_close(organisation=organisation, by=admin)
     organisation.refresh_from_db()
-    assert organisation.is_closed and not organisation.is_verified
+    assert organisation.is_closed
+    assert not organisation.is_verified
     assert (organisation.contact_email, organisation.contact_phone) == ("", "")
     assert not organisation.memberships.exists()
     assert PublicListing.objects.get(organisation=organisation).listed is False

@@ -58,7 +58,9 @@ def test_staff_pages_are_for_staff_only(people: dict[str, Any], role: str, url: 
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_erasing_an_account_on_request_is_for_coordinators(people: dict[str, Any], role: str) -> None:
+def test_erasing_an_account_on_request_is_for_coordinators(
+    people: dict[str, Any], role: str
+) -> None:
     status = as_(people, role).get("/equipe/comptes/effacer/").status_code
     expected = {"visitor": 302, "coordinator": 200}.get(role, 403)
     assert status == expected
@@ -143,7 +145,8 @@ def test_a_resident_erases_their_account_from_the_page(people: dict[str, Any], r
     refused = client.post("/compte/supprimer/", {})
     assert refused.status_code == 400
     response = client.post("/compte/supprimer/", {"confirm": "on"})
-    assert response.status_code == 302 and response["Location"] == "/compte/supprime/"
+    assert response.status_code == 302
+    assert response["Location"] == "/compte/supprime/"
     assert not User.objects.filter(email="host.resident@example.org").exists()
     assert client.get("/compte/").status_code == 302  # signed out
 
@@ -190,7 +193,7 @@ def code(action: str) -> str:
 
 
 def test_a_moderator_reads_the_teams_entries_a_coordinator_everyones(
-    people: dict[str, Any]
+    people: dict[str, Any],
 ) -> None:
     audit(actor=people["staff"], action="offers.offer.approved")
     audit(actor=people["resident"], action="associations.organisation.applied")

@@ -52,7 +52,7 @@ def first_names() -> set[str]:
     names |= {latin(name) for name in names if any("\u0400" <= c <= "\u04ff" for c in name)}
     # One word each: "Jean-Pierre" stays whole, "Ali Akbar" is two names.
     words = {word for name in names for word in name.split()}
-    return {unicodedata.normalize("NFC", w) for w in words if len(w) >= 3 and w.isalpha()
+    return {unicodedata.normalize("NFC", w) for w in words if (len(w) >= 3 and w.isalpha())
             or "-" in w}  # fmt: skip
 
 
