@@ -48,7 +48,8 @@ class Record:
     children: list[Section] = field(default_factory=list)
 
     def fields(self) -> list[models.Field[Any, Any]]:
-        hidden = HIDDEN.get(type(self.instance), set())
+        # The model, not type(): a signed-in person is a lazy object around their account.
+        hidden = HIDDEN.get(self.instance._meta.model, set())
         return [f for f in self.instance._meta.concrete_fields if f.name not in hidden]
 
     def as_json(self) -> dict[str, Any]:

@@ -85,7 +85,7 @@ def erase_account(request: AuthenticatedRequest) -> HttpResponse:
         "offers": services.offers_of(request.user).exclude(status="closed").count(),
         "memberships": roles.active_memberships(request.user),
     }
-    return render(request, "privacy/erase.html", context, status=400 if form.errors else 200)
+    return render(request, "privacy/erase.html", context)
 
 
 @require_GET
@@ -145,8 +145,7 @@ def organisation_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "open_needs": organisation.needs.exclude(status__in=("closed", "cancelled")).count(),
         "members": organisation.memberships.count(),
     }
-    return render(request, "privacy/organisation_close.html", context,
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(request, "privacy/organisation_close.html", context)
 
 
 # --- A caller without an account (staff) ---------------------------------------------------
@@ -212,8 +211,7 @@ def staff_erase_account(request: AuthenticatedRequest) -> HttpResponse:
                 % {"count": erasure.offers_anonymised},
             )
             return redirect("privacy-staff:erase-account")
-    return render(request, "privacy/staff/erase_account.html", {"form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render(request, "privacy/staff/erase_account.html", {"form": form})
 
 
 # --- The audit log (staff) -----------------------------------------------------------------
