@@ -4,7 +4,7 @@ objects, and helpers to read an action's body through a serializer."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
@@ -102,7 +102,10 @@ class StrictDecimalField(_JsonTyped, serializers.DecimalField):
     def validate_precision(self, value: Decimal) -> Decimal:
         # Cut first, then count the digits: 12345.678 is 12345.67, which fits.
         if self.decimal_places is not None and value.is_finite():
-            value = value.quantize(Decimal(1).scaleb(-self.decimal_places), self.rounding)
+            try:
+                value = value.quantize(Decimal(1).scaleb(-self.decimal_places), self.rounding)
+            except InvalidOperation:  # more digits than any context holds: far too big
+                self.fail("max_digits", max_digits=self.max_digits)
         return super().validate_precision(value)
 
 
