@@ -551,3 +551,12 @@ def test_the_audience_creates_nothing(staff: User) -> None:
     api_as(staff).get(AUDIENCE, {"kind": "donation", "language": "fr"})
     assert not UrgentCall.objects.exists()
     assert not AuditEntry.objects.exists()
+
+
+def test_an_empty_district_in_the_audience_query_is_refused(staff: User) -> None:
+    client = APIClient()
+    client.force_authenticate(staff)
+    response = client.get(
+        "/api/v1/staff/urgent-calls/audience/", {"kind": "donation", "language": "fr", "sector": ""}
+    )
+    assert response.status_code == 400
