@@ -283,6 +283,14 @@ _CIVILITY = re.compile(
     r"family|пан|пані|родина))\s+([A-ZÀ-ÝА-ЯІЇЄҐ][\w'’-]+)",
 )
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+# A name right after or before one of these names a place ("gymnase Jean Jaurès", "the
+# Victor Hugo school"), not a person.
+_PLACE_WORDS = frozenset(
+    "rue avenue boulevard place quai allée impasse chemin cours square parc stade gymnase "
+    "gym école college collège lycée salle centre center maison espace médiathèque "
+    "bibliothèque hôpital clinique station gare métro tram arrêt pont school hall street "
+    "road park library hospital museum musée église mosquée".split()
+)
 
 
 @cache
@@ -306,8 +314,12 @@ def _full_names(text: str) -> list[Finding]:
     names = first_names()
     tokens = list(_TOKEN.finditer(text))
     found = []
-    for here, following in itertools.pairwise(tokens):
+    for index, (here, following) in enumerate(itertools.pairwise(tokens)):
         first, second = here.group(), following.group()
+        before = tokens[index - 1].group().casefold() if index > 0 else ""
+        after = tokens[index + 2].group().casefold() if index + 2 < len(tokens) else ""
+        if before in _PLACE_WORDS or after in _PLACE_WORDS:
+            continue
         between = text[here.end() : following.start()]
         if between.strip(" ") not in ("",) or "\n" in between:
             continue
