@@ -285,12 +285,13 @@ _CIVILITY = re.compile(
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # A name right after or before one of these names a place ("gymnase Jean Jaurès", "the
 # Victor Hugo school"), not a person.
-_PLACE_WORDS = frozenset(
+_PLACE_WORDS_TEXT = (
     "rue avenue boulevard place quai allée impasse chemin cours square parc stade gymnase "
     "gym école college collège lycée salle centre center maison espace médiathèque "
     "bibliothèque hôpital clinique station gare métro tram arrêt pont school hall street "
-    "road park library hospital museum musée église mosquée".split()
+    "road park library hospital museum musée église mosquée"
 )
+_PLACE_WORDS = frozenset(_PLACE_WORDS_TEXT.split())
 
 
 @cache
