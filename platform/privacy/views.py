@@ -154,10 +154,11 @@ def organisation_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def caller(request: AuthenticatedRequest) -> HttpResponse:
-    """Find the offers taken by phone with a caller's contact; download or erase them."""
+    """Find the offers taken by phone with a caller's contact; download or erase them.
+    Everything is posted: a caller's phone never sits in an address (logs, history)."""
     action = request.POST.get("action", "")
     form_class = CallerEraseForm if action == "erase" else CallerForm
-    form = form_class(request.POST if request.method == "POST" else request.GET or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     offers: list[Any] = []
     if form.is_bound and form.is_valid():
         contact = {"phone": form.cleaned_data["phone"], "email": form.cleaned_data["email"]}

@@ -174,7 +174,8 @@ def test_a_coordinator_erases_an_account_on_request(people: dict[str, Any], room
 def test_staff_find_and_erase_a_callers_offers(people: dict[str, Any]) -> None:
     offer = OfferFactory(by_phone=True, caller_phone="0612345678")
     client = as_(people, "staff")
-    page = client.get("/equipe/appelants/", {"phone": "06 12 34 56 78"}).content.decode()
+    page = client.post("/equipe/appelants/", {"phone": "06 12 34 56 78", "action": "search"})
+    page = page.content.decode()
     assert f"#{offer.pk}" in page
     client.post("/equipe/appelants/", {"phone": "06 12 34 56 78", "action": "erase",
                                        "confirm": "on"})  # fmt: skip
