@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/urgent_call.py $(BENCH_ARGS)
 	$(BIN)/python bench/matching.py $(MATCHING_BENCH_ARGS)
 	$(BIN)/python bench/reports.py $(REPORTS_BENCH_ARGS)
+	$(BIN)/python bench/privacy.py $(PRIVACY_BENCH_ARGS)
 
 quality: install lint typecheck
 	$(MANAGE) makemigrations --check --dry-run

@@ -48,6 +48,18 @@ class MatchSerializer(ModelSerializer):
         read_only=True,
         help_text="Who declined; empty unless the proposal was declined.",
     )
+    outcome = serializers.ChoiceField(
+        choices=Match.Outcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How it went; empty unless the match is completed and its end said so.",
+    )
+    ended_by = serializers.ChoiceField(
+        choices=Match.Side.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Who recorded the end; empty unless the match is completed.",
+    )
     need_internal_reference = serializers.SerializerMethodField(
         help_text="The association's own reference for the need: to its members only."
     )

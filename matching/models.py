@@ -144,6 +144,8 @@ class Match(models.Model):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     outcome = models.CharField(_("how it went"), max_length=20, choices=Outcome.choices, blank=True)
     ended_by = models.CharField(_("ended by"), max_length=20, choices=Side.choices, blank=True)
+    # Its reasons and who proposed it were emptied (docs/privacy.md); dates and outcome stay.
+    anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
 
     objects = MatchQuerySet.as_manager()
 

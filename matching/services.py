@@ -25,6 +25,7 @@ from accounts.models import Membership, User
 from core.audit import audit
 from core.errors import DomainError
 from core.lifecycle import transition
+from core.pii import refuse_personal_data
 from core.text import clean_reason
 from core.vocabulary import HelpKind
 from matching import links, retrieval
@@ -234,6 +235,7 @@ def match_cancel(*, match: Match, by: User, reason: str = "") -> Match:
     if not roles.is_staff_member(by):
         raise PermissionError("Only city staff cancel matches.")
     reason = clean_reason(reason)
+    refuse_personal_data(reason)
     match = _lock(match)
     was_confirmed = match.status == Status.CONFIRMED
     _move(match, Status.CANCELLED, by=by, note=reason)
@@ -352,6 +354,7 @@ def match_accept(
 @transaction.atomic
 def match_decline(*, match: Match, by: User, reason: str = "", side: str | None = None) -> Match:
     reason = clean_reason(reason)
+    refuse_personal_data(reason)
     match = _lock(match)
     side = _answering_side(match, by, side)
     if match.status not in Match.AWAITING_ANSWER:

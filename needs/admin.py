@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadAuditedAdmin, ReadOnlyAdmin
 from needs.models import Need, NeedTransition
 
 
@@ -12,7 +12,7 @@ class NeedTransitionInline(admin.TabularInline):
 
 
 @admin.register(Need)
-class NeedAdmin(ReadOnlyAdmin):
+class NeedAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     """Read-only: needs change through their services (the staff and association pages)."""
 
     list_display = ["id", "kind", "category", "organisation", "origin", "status", "urgency"]

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts import roles
 from accounts.models import Organisation
+from core.audit import audit
 from core.http import account
 from core.models import Category, Sector
 from core.rest.filters import StrictFilterSet
@@ -94,6 +95,20 @@ class NeedSerializer(ModelSerializer):
         return data
 
 
+def _audit_flagged_reads(request: Request, data: Any) -> None:
+    rows = data.get("results", [data]) if isinstance(data, dict) else []
+    own = {membership.organisation_id for membership in roles.active_memberships(request.user)}
+    flagged = [
+        row["id"]
+        for row in rows
+        if isinstance(row, dict) and row.get("note_flags") and row.get("organisation") not in own
+    ]
+    if len(flagged) == 1 and "results" not in data:
+        audit(actor=request.user, action="needs.note.viewed", target=Need(pk=flagged[0]))
+    elif flagged:
+        audit(actor=request.user, action="needs.note.listed", detail={"needs": flagged})
+
+
 class NeedFilter(StrictFilterSet):
     class Meta:
         model = Need
@@ -122,6 +137,16 @@ class NeedViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Need.objects.none()
         return selectors.needs_visible_to(self.request.user)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        """City staff reading a flagged need's texts through any operation (a need, a list,
+        the answer to a change) is a look at what may be personal data: one audit entry."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code < 300 and roles.is_staff_member(request.user):
+            _audit_flagged_reads(request, response.data)
+        return response
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())

@@ -7,10 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core.models import Sector
+from core.pii import PersonalDataKind
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from needs.models import Need
 from needs.selectors import categories_for
-from needs.services import MINORS_REFUSED
+from needs.services import MINORS_REFUSED, SCANNED, note_flags
+
+
+def flag_labels(flags: list[str]) -> list[str]:
+    return [str(PersonalDataKind(flag).label) for flag in flags if flag in PersonalDataKind.values]
+
 
 KIND_HELP = {
     HelpKind.HOUSING: _("A bed, a room, a dwelling or a few emergency nights."),
@@ -109,6 +115,11 @@ class NeedForm(forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 4}),
         }
 
+    keep_as_written = forms.BooleanField(
+        label=_("I checked: keep these texts as written (city staff will check them)"),
+        required=False,
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -116,6 +127,7 @@ class NeedForm(forms.ModelForm):
         show_reference: bool = True,
         allow_minors: bool = False,
         located_elsewhere: bool = False,
+        warn_personal_details: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -123,6 +135,12 @@ class NeedForm(forms.ModelForm):
         self.allow_minors = allow_minors
         # True when the need's organisation has districts to measure a distance from.
         self.located_elsewhere = located_elsewhere
+        # The pages warn the writer before saving a text that seems to hold personal
+        # details; an import (which reports flagged rows) and the API do not ask.
+        self.warn_personal_details = warn_personal_details
+        self.personal_details_found = False
+        if not warn_personal_details:
+            self.fields.pop("keep_as_written")
         for other_kind, names in self.KIND_FIELDS.items():
             if other_kind != kind:
                 for name in names:
@@ -174,7 +192,27 @@ class NeedForm(forms.ModelForm):
                 _("A maximum distance needs a place to measure from: choose preferred "
                   "districts, or leave the distance empty."),
             )  # fmt: skip
+        if self.warn_personal_details and not data.get("keep_as_written"):
+            self._warn(data)
         return data
+
+    def _warn(self, data: dict[str, Any]) -> None:
+        for name in SCANNED:
+            if name not in self.fields or not data.get(name):
+                continue
+            kinds = note_flags(data[name])
+            unchanged = self.instance.pk is not None and getattr(self.instance, name) == data[name]
+            if kinds and not (unchanged and not self.instance.note_flags):
+                self.personal_details_found = True
+                self.add_error(
+                    name,
+                    _(
+                        "This seems to hold personal details (%(kinds)s). Describe the need, "
+                        "not the person: remove them, or tick “keep these texts as written” "
+                        "below if it is a false alarm."
+                    )
+                    % {"kinds": ", ".join(flag_labels(kinds))},
+                )
 
 
 class NeedFilterForm(forms.Form):
@@ -201,5 +239,17 @@ class CleanNoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         max_length=2000,
-        help_text=_("Remove names, phone numbers, e-mails, dates of birth and document numbers."),
+        help_text=_(
+            "Remove names, addresses, phone numbers, e-mails, dates of birth, document "
+            "numbers, and any nationality, status, religion or health condition."
+        ),
     )
+    accessibility = forms.CharField(
+        label=_("Other accessibility needs"), required=False, max_length=300
+    )
+    sizes = forms.CharField(label=_("Sizes"), required=False, max_length=200)
+    erase_reference = forms.BooleanField(
+        label=_("Erase the association's internal reference (you cannot read it; the "
+                "association is told nothing and can write a new one)"),
+        required=False,
+    )  # fmt: skip

@@ -202,6 +202,8 @@ class Need(models.Model):
         db_default="",
     )
     attention_since = models.DateTimeField(_("reopened on"), null=True, blank=True)
+    # Its texts were emptied (docs/privacy.md): the household's counts, dates and state stay.
+    anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
 
     objects = NeedQuerySet.as_manager()
 

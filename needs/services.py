@@ -56,9 +56,19 @@ WRITABLE = (
 )
 
 
-def note_flags(note: str) -> list[str]:
-    """The kinds of personal detail ``note`` seems to hold, sorted; never the text itself."""
-    return sorted(str(kind) for kind in personal_data_kinds(note))
+# Every free text of a need: what the detector reads (core.pii) and staff clean.
+SCANNED = ("note", "internal_reference", "accessibility", "sizes")
+
+
+def note_flags(*texts: str) -> list[str]:
+    """The kinds of personal detail the texts seem to hold, sorted; never the text itself."""
+    return sorted({str(kind) for text in texts for kind in personal_data_kinds(text)})
+
+
+def flagged_fields(need: Need) -> dict[str, list[str]]:
+    """Which of the need's texts seem to hold which kinds of detail (for the pages)."""
+    found = {name: note_flags(getattr(need, name)) for name in SCANNED}
+    return {name: kinds for name, kinds in found.items() if kinds}
 
 
 def _check_may_manage(by: User, organisation: Organisation | None) -> None:
@@ -130,6 +140,7 @@ def _apply(need: Need, data: Mapping[str, Any]) -> None:
     unknown = set(data) - set(WRITABLE)
     if unknown:
         raise ValueError(f"Not writable: {sorted(unknown)}")
+    before = [getattr(need, name) for name in SCANNED]
     for name, value in data.items():
         setattr(need, name, without_bidi_controls(value) if isinstance(value, str) else value)
     if need.kind == HelpKind.HOUSING:
@@ -137,7 +148,10 @@ def _apply(need: Need, data: Mapping[str, Any]) -> None:
     else:
         need.housing_types = []
     need.household_size = need.adults + need.children
-    need.note_flags = note_flags(need.note)
+    texts = [getattr(need, name) for name in SCANNED]
+    # Unchanged texts keep their flags: staff who cleared a false alarm are not asked again.
+    if need.pk is None or texts != before:
+        need.note_flags = note_flags(*texts)
 
 
 @transaction.atomic
@@ -339,20 +353,49 @@ def need_fulfil_after_match(*, need: Need, by: User | None = None, note: str = "
 
 
 @transaction.atomic
-def need_clean_note(*, need: Need, by: User, note: str) -> Need:
-    """City staff rewrite a note that held personal details. Audited with the kinds of
-    detail before and after, never the text."""
+def need_clean_note(
+    *,
+    need: Need,
+    by: User,
+    note: str,
+    accessibility: str | None = None,
+    sizes: str | None = None,
+    erase_reference: bool = False,
+) -> Need:
+    """City staff rewrite the texts of a need that held personal details (the note, the
+    accessibility needs, the sizes) and may erase the association's internal reference,
+    which they never read. Audited with the kinds of detail before and after, never the
+    text."""
     if not roles.is_staff_member(by):
         raise DomainError(_("Only city staff can clean a note."), code="forbidden")
     need = Need.objects.select_for_update().get(pk=need.pk)
     before = list(need.note_flags)
-    need.note = note
-    need.note_flags = note_flags(note)
-    need.save(update_fields=["note", "note_flags", "updated_at"])
-    audit(
-        actor=by,
-        action="needs.note.cleaned",
-        target=need,
-        detail={"flags_before": before, "flags_after": need.note_flags},
-    )
+    need.note = without_bidi_controls(note)
+    if accessibility is not None:
+        need.accessibility = without_bidi_controls(accessibility)
+    if sizes is not None:
+        need.sizes = without_bidi_controls(sizes)
+    if erase_reference:
+        need.internal_reference = ""
+    need.note_flags = note_flags(*(getattr(need, name) for name in SCANNED))
+    need.save(update_fields=[*SCANNED, "note_flags", "updated_at"])
+    detail: dict[str, Any] = {"flags_before": before, "flags_after": need.note_flags}
+    if erase_reference:
+        detail["reference_erased"] = True
+    audit(actor=by, action="needs.note.cleaned", target=need, detail=detail)
+    return need
+
+
+@transaction.atomic
+def need_dismiss_flags(*, need: Need, by: User) -> Need:
+    """City staff read the flagged texts and found nothing personal (the detector errs):
+    the flag is cleared until the texts change. Audited."""
+    if not roles.is_staff_member(by):
+        raise DomainError(_("Only city staff can clear a flag."), code="forbidden")
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    before = list(need.note_flags)
+    need.note_flags = []
+    need.save(update_fields=["note_flags", "updated_at"])
+    audit(actor=by, action="needs.note.flags_dismissed", target=need,
+          detail={"flags_before": before})  # fmt: skip
     return need

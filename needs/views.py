@@ -34,6 +34,7 @@ from needs.forms import (
     NeedForm,
     StaffIntakeForm,
     StaffNeedFilterForm,
+    flag_labels,
 )
 from needs.models import Need, NeedQuerySet
 from needs.panels import panels_for
@@ -175,10 +176,12 @@ def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         show_reference=show_reference,
         allow_minors=roles.can_post_for_minors(request.user, organisation),
         located_elsewhere=_serves_districts(organisation),
+        warn_personal_details=True,
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         sectors = data.pop("sectors")
+        data.pop("keep_as_written", None)
         need = services.need_create(
             by=request.user,
             kind=kind,
@@ -212,9 +215,15 @@ def _warn_if_flagged(request: HttpRequest, need: Need) -> None:
 
 
 def _flag_labels(flags: list[str]) -> list[str]:
-    from core.pii import PersonalDataKind
+    return flag_labels(flags)
 
-    return [str(PersonalDataKind(flag).label) for flag in flags if flag in PersonalDataKind.values]
+
+def _audit_staff_read(request: AuthenticatedRequest, need: Need) -> None:
+    """City staff reading a flagged need's texts (its page, its edit form) is a look at
+    what may be personal data: audited, once per page."""
+    member = need.organisation is not None and roles.is_member_of(request.user, need.organisation)
+    if roles.is_staff_member(request.user) and need.note_flags and not member:
+        audit(actor=request.user, action="needs.note.viewed", target=need)
 
 
 def _visible_need(request: AuthenticatedRequest, pk: int) -> Need:
@@ -229,9 +238,7 @@ def _visible_need(request: AuthenticatedRequest, pk: int) -> Need:
 def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     need = _visible_need(request, pk)
     is_staff = roles.is_staff_member(request.user)
-    member = need.organisation is not None and roles.is_member_of(request.user, need.organisation)
-    if is_staff and need.note_flags and not member:
-        audit(actor=request.user, action="needs.note.viewed", target=need)
+    _audit_staff_read(request, need)
     context = {
         "need": need,
         "show_reference": roles.can_see_internal_reference(request.user, need.organisation),
@@ -264,10 +271,14 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         show_reference=show_reference,
         allow_minors=roles.can_post_for_minors(request.user, need.organisation),
         located_elsewhere=_serves_districts(need.organisation),
+        warn_personal_details=True,
     )
+    if request.method == "GET":
+        _audit_staff_read(request, need)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         sectors = data.pop("sectors")
+        data.pop("keep_as_written", None)
         need = services.need_update(need=need, by=request.user, sectors=sectors, **data)
         _warn_if_flagged(request, need)
         messages.success(request, _("The need is saved."))
@@ -331,9 +342,14 @@ def staff_intake(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_clean_note(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(Need.objects.select_related("organisation", "category"), pk=pk)
-    form = CleanNoteForm(request.POST or None, initial={"note": need.note})
+    if request.method == "POST" and request.POST.get("action") == "dismiss":
+        services.need_dismiss_flags(need=need, by=request.user)
+        messages.success(request, _("The flag is cleared: nothing personal."))
+        return redirect("needs:detail", pk=need.pk)
+    initial = {"note": need.note, "accessibility": need.accessibility, "sizes": need.sizes}
+    form = CleanNoteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        need = services.need_clean_note(need=need, by=request.user, note=form.cleaned_data["note"])
+        need = services.need_clean_note(need=need, by=request.user, **form.cleaned_data)
         if need.note_flags:
             messages.warning(
                 request, _("The note is saved, but it still seems to hold personal details.")
@@ -343,8 +359,19 @@ def staff_clean_note(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("needs:detail", pk=need.pk)
     if request.method == "GET":
         audit(actor=request.user, action="needs.note.viewed", target=need)
-    return render(
-        request,
-        "needs/staff/clean_note.html",
-        {"need": need, "form": form, "flag_labels": _flag_labels(need.note_flags)},
-    )
+    fields = {
+        str(form.fields[name].label): flag_labels(kinds)
+        for name, kinds in services.flagged_fields(need).items()
+        if name in form.fields
+    }
+    if services.flagged_fields(need).get("internal_reference"):
+        fields[str(_("The association's internal reference"))] = flag_labels(
+            services.flagged_fields(need)["internal_reference"]
+        )
+    context = {
+        "need": need,
+        "form": form,
+        "flag_labels": _flag_labels(need.note_flags),
+        "flagged": fields,
+    }
+    return render(request, "needs/staff/clean_note.html", context)

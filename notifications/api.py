@@ -178,12 +178,22 @@ class UrgentCallSerializer(ModelSerializer):
         read_only_fields = ["recipients_count", "created_at"]
 
 
+class _QueryPrimaryKey(serializers.PrimaryKeyRelatedField):
+    """An id in a query string: ``?sector=`` is a wrong value (400), not "every district"
+    (DRF reads an empty optional parameter as absent)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if dictionary.get(self.field_name, None) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
 class AudienceQuerySerializer(serializers.Serializer):
     """Query parameters: text, read by DRF's own (converting) fields."""
 
     kind = serializers.ChoiceField(HelpKind.choices)
     language = serializers.ChoiceField(SPOKEN_LANGUAGES)
-    sector = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all(), required=False)
+    sector = _QueryPrimaryKey(queryset=Sector.objects.all(), required=False)
 
 
 class UrgentCallViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

@@ -84,6 +84,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # What it said and to whom was emptied (docs/privacy.md): type, channel, status and
+    # dates stay, for the delivery figures.
+    purged_at = models.DateTimeField(_("content removed on"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -100,7 +103,9 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(recipient__isnull=False) | ~models.Q(address=""),
+                condition=models.Q(recipient__isnull=False)
+                | ~models.Q(address="")
+                | models.Q(purged_at__isnull=False),
                 name="notification_has_a_recipient",
             )
         ]

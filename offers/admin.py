@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.admin import CoordinatorAdmin
+from core.admin import CoordinatorAdmin, ReadAuditedAdmin
 from offers.models import HostCharter, HostCharterAcceptance
 
 
@@ -27,7 +27,7 @@ class HostCharterAdmin(_ReadOnly):
 
 
 @admin.register(HostCharterAcceptance)
-class HostCharterAcceptanceAdmin(_ReadOnly):
+class HostCharterAcceptanceAdmin(ReadAuditedAdmin, _ReadOnly):
     list_display = ["charter", "accepted_at", "offer", "language", "recorded_by"]
     list_filter = ["charter"]
     list_select_related = ["charter", "offer", "recorded_by"]

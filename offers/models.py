@@ -25,7 +25,7 @@ from accounts.validators import validate_phone
 from core.dates import MAX_YEARS_AHEAD, too_far_ahead
 from core.lifecycle import TransitionLog
 from core.models import Category, Sector
-from core.pii import personal_data_kinds
+from core.pii import contact_kinds
 from core.text import REASON_MAX_LENGTH
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 
@@ -122,7 +122,9 @@ class Offer(models.Model):
         verbose_name=_("owner"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        # Never a cascade: erasing an account anonymises its offers first
+        # (privacy.services.user_erase), so that matches and counts keep their history.
+        on_delete=models.PROTECT,
         related_name="offers",
         help_text=_("Empty for an offer taken by phone until the caller takes it over."),
     )
@@ -265,6 +267,13 @@ class Offer(models.Model):
         _("availability last confirmed"), null=True, blank=True
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # The kinds of personal detail its texts seem to hold (``core.pii``) that are not
+    # refused outright: shown to staff at review, never the text itself.
+    text_flags = models.JSONField(
+        _("personal details spotted in the texts"), default=list, blank=True
+    )
+    # Its personal fields were emptied (docs/privacy.md): kind, district, dates and counts stay.
+    anonymised_at = models.DateTimeField(_("anonymised on"), null=True, blank=True)
 
     objects = OfferQuerySet.as_manager()
 
@@ -299,7 +308,7 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or f"#{self.pk}"
 
     @property
     def is_editable(self) -> bool:
@@ -344,13 +353,14 @@ class Offer(models.Model):
         # The title appears in lists and message subjects: it must not carry contact data.
         # What coordinators and the other side read must not carry contact data; the
         # title also appears in lists and messages.
-        if personal_data_kinds(self.title):
+        if contact_kinds(self.title):
             add("title", _("Keep the title short and without a phone number or e-mail."))
         no_contact = _(
-            "Do not write a phone number or e-mail here: the city team already has them."
+            "Do not write a phone number, an e-mail or an address here: the city team "
+            "already has them."
         )
         for name in ("description", "pickup_hours", "language_pairs", "sizes"):
-            if personal_data_kinds(getattr(self, name)):
+            if contact_kinds(getattr(self, name)):
                 add(name, no_contact)
         if self.kind == HelpKind.HOUSING and self.category_id is not None:
             add("category", _("Housing offers have no category."))

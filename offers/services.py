@@ -19,6 +19,7 @@ from accounts.models import User
 from core.audit import audit
 from core.errors import DomainError
 from core.lifecycle import transition
+from core.pii import CONTACT_KINDS, personal_data_kinds
 from core.text import clean_line, clean_reason, without_bidi_controls
 from core.vocabulary import HelpKind
 from notifications.services import notify
@@ -80,6 +81,18 @@ def _assign(offer: Offer, data: Mapping[str, Any]) -> None:
         # What staff and the other side read carries no bidi override (core.text).
         setattr(offer, name, without_bidi_controls(value) if isinstance(value, str) else value)
     offer.title = clean_line(offer.title)
+    offer.text_flags = text_flags(offer)
+
+
+# The texts of an offer the detector reads (core.pii): contact details are refused by
+# ``Offer.clean``; anything else it spots (a name, an origin, a religion...) is flagged for
+# the staff who review the offer.
+TEXT_FIELDS = ("title", "description", "pickup_hours", "language_pairs", "sizes")
+
+
+def text_flags(offer: Offer) -> list[str]:
+    kinds = {kind for name in TEXT_FIELDS for kind in personal_data_kinds(getattr(offer, name))}
+    return sorted(str(kind) for kind in kinds - CONTACT_KINDS)
 
 
 def _offer_url(offer: Offer) -> str:
@@ -248,7 +261,7 @@ def offer_resume(*, offer: Offer, by: User) -> Offer:
 
 
 @transaction.atomic
-def offer_close(*, offer: Offer, by: User) -> Offer:
+def offer_close(*, offer: Offer, by: User | None) -> Offer:
     offer = _move(offer, Status.CLOSED, by=by)
     _withdrawn(offer, by=by, reason="closed")
     return offer

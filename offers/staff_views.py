@@ -16,6 +16,7 @@ from accounts import roles
 from core.errors import DomainError
 from core.http import AuthenticatedRequest
 from core.permissions import staff_required
+from core.pii import PersonalDataKind
 from core.vocabulary import HelpKind
 from offers import selectors, services
 from offers.forms import (
@@ -87,6 +88,11 @@ def _review_context(offer: Offer, **extra: Any) -> dict[str, Any]:
         "withdraw_form": WithdrawForm(),
         "history": offer.transitions.select_related("by").order_by("-at", "-id")[:20],
         "charter_acceptance": offer.charter_acceptances.select_related("charter").first(),
+        "text_flag_labels": [
+            str(PersonalDataKind(flag).label)
+            for flag in offer.text_flags
+            if flag in PersonalDataKind.values
+        ],
         "duplicates": selectors.possible_duplicates(
             phone=offer.contact_phone,
             email=offer.contact_email,

@@ -19,15 +19,17 @@ PACKAGES = {
     "notifications": ROOT / "notifications",
     "reports": ROOT / "platform" / "reports",
     "imports": ROOT / "platform" / "imports",
+    "privacy": ROOT / "platform" / "privacy",
 }
 DOMAIN_APPS = {"offers", "needs", "matching"}
 # Who may not import whom. The layers, from the bottom: accounts, core, notifications,
 # associations, then the domain apps (needs, offers, matching, which reads both), then
 # reports and imports (they read the domain apps, and imports writes through their
-# services); entraide (settings, URLs, the API router, Celery) wires them all. Nothing
-# imports a layer above it.
+# services), then privacy (the data lifecycle: it anonymises, exports and erases what every
+# app below holds); entraide (settings, URLs, the API router, Celery) wires them all.
+# Nothing imports a layer above it.
 WIRING = {"entraide"}
-ON_TOP = {"reports", "imports"}
+ON_TOP = {"reports", "imports", "privacy"}
 FORBIDDEN = {
     "accounts": DOMAIN_APPS | WIRING | ON_TOP | {"core", "notifications", "associations"},
     "core": DOMAIN_APPS | WIRING | ON_TOP | {"notifications", "associations"},
@@ -36,8 +38,9 @@ FORBIDDEN = {
     "needs": WIRING | ON_TOP | {"matching", "offers"},
     "offers": WIRING | ON_TOP | {"matching"},
     "matching": WIRING | ON_TOP,
-    "reports": WIRING | {"imports"},
-    "imports": WIRING | {"reports", "matching"},
+    "reports": WIRING | {"imports", "privacy"},
+    "imports": WIRING | {"reports", "matching", "privacy"},
+    "privacy": WIRING | {"reports"},
     "entraide": set(),
 }
 

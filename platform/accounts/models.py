@@ -69,6 +69,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # API tokens made before this moment no longer work (set by every password change).
+    password_changed_at = models.DateTimeField(_("password last changed"), null=True, blank=True)
+    # Set when the account was warned that it will be erased for lack of activity
+    # (docs/privacy.md); any activity afterwards keeps it.
+    inactivity_warned_at = models.DateTimeField(
+        _("warned of erasure for inactivity on"), null=True, blank=True
+    )
 
     objects = UserManager()
 
@@ -92,13 +99,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
 
+    def set_password(self, raw_password: str | None) -> None:
+        # Whatever changes a password (the account page, a reset link, the admin, the
+        # city's sign-on dropping it), API tokens made before stop working.
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self.password_changed_at = timezone.now()
+
     def get_full_name(self) -> str:
         return self.get_short_name()
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def verified(self) -> OrganisationQuerySet:
-        return self.filter(verified_at__isnull=False)
+        """Verified and not closed: the organisations that act on the platform."""
+        return self.filter(verified_at__isnull=False, closed_at__isnull=True)
 
     def accredited_for_minors(self) -> OrganisationQuerySet:
         return self.verified().filter(minors_accredited_at__isnull=False)
@@ -187,6 +205,9 @@ class Organisation(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    # Its admins closed it (docs/privacy.md): members removed, contact erased, live needs
+    # closed; its past needs and matches stay in the city's counts.
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -200,7 +221,11 @@ class Organisation(models.Model):
 
     @property
     def is_verified(self) -> bool:
-        return self.verified_at is not None
+        return self.verified_at is not None and self.closed_at is None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def is_accredited_for_minors(self) -> bool:

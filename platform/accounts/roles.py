@@ -50,7 +50,7 @@ def active_memberships(user: Any) -> list[Membership]:
         return []
     return list(
         account.memberships.select_related("organisation")
-        .filter(organisation__verified_at__isnull=False)
+        .filter(organisation__verified_at__isnull=False, organisation__closed_at__isnull=True)
         .order_by("organisation__name")
     )
 

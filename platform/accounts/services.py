@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts import roles
 from accounts.models import User
@@ -32,15 +32,22 @@ def user_set_language(*, user: User, language: str) -> None:
 
 
 @transaction.atomic
-def user_rotate_api_token(*, user: User) -> Token:
-    """A new API token for ``user``; the previous one stops working at once."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def user_rotate_api_token(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for ``user`` and its text, which is shown once and never stored
+    (only its digest is); the previous token stops working at once. It expires after
+    ``ENTRAIDE_API_TOKEN_DAYS`` days, and when the password changes."""
+    AuthToken.objects.filter(user=user).delete()
+    return AuthToken.objects.create(user=user)
 
 
 @transaction.atomic
 def user_revoke_api_token(*, user: User) -> None:
-    Token.objects.filter(user=user).delete()
+    AuthToken.objects.filter(user=user).delete()
+
+
+def user_api_token(user: User) -> AuthToken | None:
+    """The person's live token (its expiry for the account page), if any."""
+    return AuthToken.objects.filter(user=user).order_by("-created").first()
 
 
 @transaction.atomic

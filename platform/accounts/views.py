@@ -4,13 +4,17 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from accounts import roles
 from accounts.forms import ProfileForm
 from accounts.http import AuthenticatedRequest
 from accounts.i18n import remember_language
-from accounts.services import user_revoke_api_token, user_rotate_api_token, user_update_profile
+from accounts.services import (
+    user_api_token,
+    user_revoke_api_token,
+    user_rotate_api_token,
+    user_update_profile,
+)
 
 
 @login_required
@@ -27,7 +31,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         "form": form,
         "roles": sorted(roles.roles_of(user)),
         "memberships": roles.active_memberships(user),
-        "has_token": Token.objects.filter(user=user).exists(),
+        "token": user_api_token(user),
         "new_token": request.session.pop("new_api_token", None),
     }
     return render(request, "accounts/profile.html", context)
@@ -40,7 +44,7 @@ def api_token(request: AuthenticatedRequest) -> HttpResponse:
         user_revoke_api_token(user=request.user)
         messages.success(request, _("Your API token is revoked."))
     else:
-        token = user_rotate_api_token(user=request.user)
+        _token, text = user_rotate_api_token(user=request.user)
         # Shown once, on the next page, then forgotten by the session.
-        request.session["new_api_token"] = token.key
+        request.session["new_api_token"] = text
     return redirect("accounts:profile")

@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from associations.models import Invitation, PublicListing
-from core.admin import CoordinatorAdmin, ReadOnlyAdmin
+from core.admin import CoordinatorAdmin, ReadAuditedAdmin, ReadOnlyAdmin
 from core.audit import audit
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ReadOnlyAdmin):
+class InvitationAdmin(ReadAuditedAdmin, ReadOnlyAdmin):
     """Read-only: invitations are sent and withdrawn by the organisation's admins."""
 
     list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]

@@ -68,7 +68,11 @@ def find_help(*, sector: Sector | None = None, kind: str = "") -> list[PublicLis
     district (or the whole city) and for a kind of help if asked, by name. Two queries
     whatever the count."""
     listings = (
-        PublicListing.objects.filter(listed=True, organisation__verified_at__isnull=False)
+        PublicListing.objects.filter(
+            listed=True,
+            organisation__verified_at__isnull=False,
+            organisation__closed_at__isnull=True,
+        )
         .select_related("organisation")
         .prefetch_related("sectors")
         .order_by("organisation__name", "pk")

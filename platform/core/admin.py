@@ -20,6 +20,7 @@ from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from accounts import roles
 from accounts.admin_forms import UserChangeAdminForm, UserCreationAdminForm
@@ -48,6 +49,33 @@ class CoordinatorAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return roles.is_coordinator(request.user)
+
+
+class ReadAuditedAdmin(CoordinatorAdmin):
+    """Admin pages that show personal data (an e-mail, a phone, a contact, a flagged
+    note): every list and every object read writes one audit entry, like the staff pages
+    (``<app>.<model>.listed_in_admin`` with the ids shown, ``viewed_in_admin``)."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if response else None
+        if request.method == "GET" and changelist is not None:
+            meta = self.model._meta
+            ids = [obj.pk for obj in changelist.result_list]
+            audit(actor=request.user, action=f"{meta.app_label}.{meta.model_name}.listed_in_admin",
+                  detail={"ids": ids[:200], "count": len(ids)})  # fmt: skip
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original") if response else None
+        if request.method == "GET" and obj is not None:
+            meta = self.model._meta
+            audit(actor=request.user, action=f"{meta.app_label}.{meta.model_name}.viewed_in_admin",
+                  target=obj)  # fmt: skip
+        return response
 
 
 class ReadOnlyAdmin(CoordinatorAdmin):
@@ -133,6 +161,12 @@ class CategoryAdmin(AuditedAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
+# Knox's own admin page lists every token with its owner's e-mail: tokens are managed by
+# their owners only (the account page, the API).
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit log can be read and searched, never edited or deleted."""
@@ -144,7 +178,11 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+class UserAdmin(ReadAuditedAdmin, AuditedAdmin, DjangoUserAdmin):
+    """Accounts. Erasing one goes through the erasure page (``/equipe/comptes/effacer/``),
+    which closes its offers, tells the other sides and keeps the history anonymised: a
+    delete here would cascade through matches."""
+
     ordering = ["email"]
     list_display = ["email", "display_name", "role", "preferred_language", "is_active"]
     list_filter = ["role", "is_active", "preferred_language"]
@@ -169,6 +207,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     )
     filter_horizontal = ()
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         # Superuser bypasses every rule of the platform: only a superuser may grant it.
@@ -184,7 +225,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedAdmin):
+class OrganisationAdmin(ReadAuditedAdmin, AuditedAdmin):
     list_display = ["name", "kind", "registration_number", "verified_at"]
     list_filter = ["kind"]
     search_fields = ["name", "registration_number"]

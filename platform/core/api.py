@@ -125,15 +125,23 @@ class MeView(APIView):
 
 
 class TokenView(APIView):
-    """Your API token: POST creates a new one (the old one stops working), DELETE revokes it."""
+    """Your API token: POST creates a new one (the old one stops working), DELETE revokes it.
+
+    Only a digest of the token is stored; it expires at ``expires_at`` and as soon as your
+    password changes."""
 
     @extend_schema(
         request=None,
-        responses={201: inline_serializer("ApiToken", {"token": serializers.CharField()})},
+        responses={
+            201: inline_serializer(
+                "ApiToken",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+            )
+        },
     )
     def post(self, request: Request) -> Response:
-        token = user_rotate_api_token(user=request.user)  # type: ignore[arg-type]
-        return Response({"token": token.key}, status=status.HTTP_201_CREATED)
+        token, text = user_rotate_api_token(user=request.user)  # type: ignore[arg-type]
+        return Response({"token": text, "expires_at": token.expiry}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:

@@ -50,6 +50,16 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> NoReturn:
         raise PermissionError("The audit log is append-only.")
 
+    def expire(self, *, before: Any, keep_actions: tuple[str, ...] = ()) -> int:
+        """The one deletion the log allows: entries written before ``before`` (their
+        retention period is over, docs/privacy.md), except the actions in ``keep_actions``.
+        Returns how many were deleted."""
+        rows = self.filter(created_at__lt=before).exclude(action__in=keep_actions)
+        return models.QuerySet.delete(rows)[0]
+
+    def count_expiring(self, *, before: Any, keep_actions: tuple[str, ...] = ()) -> int:
+        return self.filter(created_at__lt=before).exclude(action__in=keep_actions).count()
+
 
 class AuditEntry(models.Model):
     """One line of the append-only audit trail: who did what to which object.

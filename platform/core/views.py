@@ -14,6 +14,7 @@ from accounts.services import user_set_language
 from core.health import run_checks
 from core.launch import launch_steps
 from core.permissions import StaffRequiredMixin
+from core.retention import retention_rules
 from core.staff_queues import staff_queues
 
 
@@ -49,7 +50,13 @@ class AccessibilityView(TemplateView):
 
 
 class PrivacyView(TemplateView):
+    """The privacy notice; its retention periods are the settings the purge reads, given
+    by the apps that keep data (``register_retention_source``)."""
+
     template_name = "core/privacy.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(retention=retention_rules(), **kwargs)
 
 
 @require_POST

@@ -10,6 +10,7 @@ variable.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "matching",
     "reports",
     "imports",
+    "privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -106,7 +108,8 @@ INSTALLED_APPS = [
     # Registers the OpenID Connect provider; SOCIALACCOUNT_PROVIDERS swaps in our class.
     "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens stored as SHA-512 digests, with an expiry (accounts.authentication).
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -223,6 +226,7 @@ CELERY_BEAT_SCHEDULE = {
     "matching-housekeeping": {"task": "matching.housekeeping", "schedule": crontab(minute=45)},
     "matching-batch": {"task": "matching.run_batch", "schedule": crontab(hour=6, minute=0)},
     "reports-beds-snapshot": {"task": "reports.snapshot_beds", "schedule": crontab(minute=55)},
+    "privacy-purge": {"task": "privacy.purge", "schedule": crontab(hour=2, minute=40)},
     "notifications-staff-digest": {
         "task": "notifications.staff_digest",
         "schedule": crontab(hour=7, minute=30),
@@ -356,6 +360,44 @@ except ValueError as _error:
 ENTRAIDE_SMALL_COUNT_THRESHOLD = env.integer("ENTRAIDE_SMALL_COUNT_THRESHOLD", 5, minimum=2)
 # The city's population, written in the open data so that networks compare per capita.
 ENTRAIDE_CITY_POPULATION = env.integer("ENTRAIDE_CITY_POPULATION", 0, minimum=0) or None
+
+# --- Retention (docs/privacy.md) --------------------------------------------------
+
+# How long personal data is kept, read by the nightly purge (``privacy.purge``), the
+# coordinators' retention page, the privacy notice and docs/privacy.md alike. Records are
+# anonymised, never deleted, so that counts and dates (the statistics) stay the same.
+ENTRAIDE_RETENTION = {
+    # Closed, expired and refused offers: address, contact, texts and owner removed.
+    "offers": env.integer("ENTRAIDE_RETENTION_OFFERS_MONTHS", 12, minimum=1),
+    # Fulfilled, closed, cancelled and expired needs: note, reference, texts removed.
+    "needs": env.integer("ENTRAIDE_RETENTION_NEEDS_MONTHS", 12, minimum=1),
+    # Completed, declined, expired and cancelled matches: reasons and who, removed.
+    "matches": env.integer("ENTRAIDE_RETENTION_MATCHES_MONTHS", 12, minimum=1),
+    # The contact of a caller of the phone line, once their offer ended.
+    "phone_contacts": env.integer("ENTRAIDE_RETENTION_PHONE_CONTACTS_MONTHS", 3, minimum=1),
+    # What a message said and to which address (the row and its status stay).
+    "notifications": env.integer("ENTRAIDE_RETENTION_NOTIFICATIONS_MONTHS", 3, minimum=1),
+    # Invitations to join an organisation, once accepted, withdrawn or expired.
+    "invitations": env.integer("ENTRAIDE_RETENTION_INVITATIONS_MONTHS", 3, minimum=1),
+    # Uploaded spreadsheets (they hold callers' contacts) and their error reports.
+    "import_files": env.integer("ENTRAIDE_RETENTION_IMPORT_FILES_DAYS", 30, minimum=1),
+    # The audit log (the runs of the purge itself are kept).
+    "audit": env.integer("ENTRAIDE_RETENTION_AUDIT_MONTHS", 12, minimum=6),
+    # Accounts without any activity: warned by e-mail, then erased.
+    "inactive_accounts": env.integer("ENTRAIDE_RETENTION_INACTIVE_ACCOUNTS_MONTHS", 24, minimum=6),
+    "inactivity_warning": env.integer("ENTRAIDE_RETENTION_INACTIVITY_WARNING_DAYS", 30, minimum=7),
+}
+
+# --- API tokens ----------------------------------------------------------------------
+
+# An API token stops working this many days after it was made (a new one is one click on
+# "My account" or POST /api/v1/me/token/), and at once when its owner's password changes.
+ENTRAIDE_API_TOKEN_DAYS = env.integer("ENTRAIDE_API_TOKEN_DAYS", 90, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=ENTRAIDE_API_TOKEN_DAYS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 # --- Accounts ----------------------------------------------------------------------
 
@@ -542,7 +584,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous request gets a 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -12,6 +12,7 @@ from matching.urls import staff_urlpatterns as matching_staff_patterns
 from needs.urls import staff_urlpatterns as needs_staff_patterns
 from notifications.urls import staff_urlpatterns as notifications_staff_patterns
 from offers.urls import staff_urlpatterns as offers_staff_patterns
+from privacy.urls import staff_urlpatterns as privacy_staff_patterns
 from reports.urls import staff_urlpatterns as reports_staff_patterns
 
 admin.site.site_header = _("Entraide administration")
@@ -42,6 +43,8 @@ urlpatterns = [
     path("equipe/", include(matching_staff_patterns)),
     path("equipe/", include(reports_staff_patterns)),
     path("equipe/imports/", include("imports.urls")),
+    path("equipe/", include(privacy_staff_patterns)),
+    path("", include("privacy.urls")),
     path("mises-en-relation/", include("matching.urls")),
     path("associations/", include("associations.urls")),
     path("besoins/", include("needs.urls")),

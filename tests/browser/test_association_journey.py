@@ -225,7 +225,13 @@ def test_staff_enter_a_counter_need_and_clean_a_note_that_held_a_phone_number(
     field(page, "Note").fill("Deux couvertures. Rappeler au 06 12 34 56 78.")
     page.get_by_role("button", name="Next: review").click()
 
-    # The writer is warned at once; the need page shows the flag and the way to clean it.
+    # The writer is warned before anything is saved, on the field itself...
+    expect(page.get_by_role("alert")).to_contain_text("seems to hold personal details")
+    assert_accessible(page)
+    assert not Need.objects.exists()
+    # ...and may keep the text as written: the need page shows the flag and how to clean it.
+    page.get_by_label(re.compile("^I checked: keep these texts as written")).check()
+    page.get_by_role("button", name="Next: review").click()
     expect(
         page.get_by_text("The note seems to hold personal details (a phone number)")
     ).to_have_count(2)
@@ -244,7 +250,7 @@ def test_staff_enter_a_counter_need_and_clean_a_note_that_held_a_phone_number(
     expect(page.get_by_role("heading", level=1)).to_have_text("Clean the note")
     assert_accessible(page)
     field(page, "Note").fill("Deux couvertures. Rappeler via l'accueil de la mairie.")
-    page.get_by_role("button", name="Save the clean note").click()
+    page.get_by_role("button", name="Save the clean texts").click()
     expect(page.get_by_text("The note is clean.")).to_be_visible()
     expect(page.get_by_role("link", name="Clean the note")).to_have_count(0)
 

@@ -1,9 +1,12 @@
 """``/api/v1/me/`` and the API token, for every role."""
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from tests.conftest import client_for
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +125,62 @@ def test_the_sectors_are_public_and_give_no_more_than_a_district() -> None:
             "centroid_longitude": 5.7245,
         }
     ]
+
+
+def test_a_token_is_stored_as_a_digest_only(resident: User) -> None:
+    from knox.models import AuthToken
+
+    text = api_as(resident).post(TOKEN).json()["token"]
+    stored = AuthToken.objects.get(user=resident)
+    assert text not in {stored.digest, stored.token_key}
+    assert len(stored.digest) == 128  # SHA-512, hexadecimal
+
+
+def test_a_token_expires(resident: User, settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    answer = api_as(resident).post(TOKEN).json()
+    expiry = AuthToken.objects.get(user=resident).expiry
+    assert expiry is not None
+    assert timedelta(days=89) < expiry - timezone.now() <= timedelta(days=90)
+    assert answer["expires_at"]
+    AuthToken.objects.filter(user=resident).update(expiry=timezone.now() - timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {answer['token']}")
+    assert client.get(ME).status_code == 401
+
+
+def test_a_password_change_revokes_the_token(resident: User) -> None:
+    text = api_as(resident).post(TOKEN).json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
+    assert client.get(ME).status_code == 200
+    resident.set_password("another-long-password")
+    resident.save()
+    assert client.get(ME).status_code == 401
+    # A token made after the change works.
+    fresh = api_as(resident).post(TOKEN).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh}")
+    assert client.get(ME).status_code == 200
+
+
+def test_a_password_changed_on_the_account_page_revokes_the_token(resident: User) -> None:
+    from tests.factories import PASSWORD
+
+    text = api_as(resident).post(TOKEN).json()["token"]
+    page = client_for(resident)
+    response = page.post(
+        "/compte/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-brand-new-secret",
+            "password2": "a-brand-new-secret",
+        },
+    )
+    assert response.status_code == 302
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
+    assert client.get(ME).status_code == 401

@@ -248,3 +248,13 @@ def test_the_page_size_and_ids_have_their_bounds_in_the_schema() -> None:
     assert parameters["page_size"]["minimum"] == 1
     assert parameters["page_size"]["maximum"] == 200
     assert parameters["organisation"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
+def test_an_amount_with_more_digits_than_any_context_is_refused_not_a_server_error() -> None:
+    from rest_framework.exceptions import ValidationError
+
+    from core.rest.serializers import StrictDecimalField
+
+    field = StrictDecimalField(max_digits=7, decimal_places=2)
+    with pytest.raises(ValidationError):
+        field.run_validation(1e300)

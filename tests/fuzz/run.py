@@ -113,12 +113,12 @@ def prepare(environment: dict[str, str]) -> dict[str, str]:
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=environment, check=True)
     subprocess.run([*manage, "seed_demo"], env=environment, check=True, stdout=subprocess.DEVNULL)
     code = (
-        "from rest_framework.authtoken.models import Token\n"
         "from accounts.models import User\n"
+        "from accounts.services import user_rotate_api_token\n"
         "import sys\n"
         "for email in sys.argv[1:]:\n"
-        "    token, _ = Token.objects.get_or_create(user=User.objects.get(email=email))\n"
-        "    print(email, token.key)\n"
+        "    _token, text = user_rotate_api_token(user=User.objects.get(email=email))\n"
+        "    print(email, text)\n"
     )
     emails = [email for email in ROLES.values() if email]
     printed = subprocess.run(

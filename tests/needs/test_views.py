@@ -171,19 +171,23 @@ def test_a_member_posts_a_housing_need_step_by_step(world: dict[str, Any]) -> No
     response = client.post("/besoins/nouveau/", {"kind": "housing"})
     assert response.status_code == 302
     assert response["Location"] == "/besoins/nouveau/housing/"
-    response = client.post(
-        "/besoins/nouveau/housing/",
-        {
-            "urgency": "critical",
-            "housing_types": ["emergency", "room"],
-            "adults": "1",
-            "children": "2",
-            "household_type": "family",
-            "languages": ["uk"],
-            "note": "Trois nuits, puis une place en structure. Tél 06 12 34 56 78",
-            "internal_reference": "NOTRE-42",
-        },
-    )
+    details = {
+        "urgency": "critical",
+        "housing_types": ["emergency", "room"],
+        "adults": "1",
+        "children": "2",
+        "household_type": "family",
+        "languages": ["uk"],
+        "note": "Trois nuits, puis une place en structure. Tél 06 12 34 56 78",
+        "internal_reference": "NOTRE-42",
+    }
+    # The writer is warned before anything is saved...
+    warned = client.post("/besoins/nouveau/housing/", details)
+    assert warned.status_code == 200
+    assert "keep_as_written" in warned.content.decode()
+    assert not Need.objects.filter(internal_reference="NOTRE-42").exists()
+    # ...and may keep the text as written: it is saved, flagged for staff.
+    response = client.post("/besoins/nouveau/housing/", {**details, "keep_as_written": "on"})
     assert response.status_code == 302, response.content.decode()
     need = Need.objects.get(internal_reference="NOTRE-42")
     assert need.organisation == world["org_a"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.services import user_rotate_api_token
 from core.models import AuditEntry
 from notifications import selectors
 from notifications.models import Notification, NotificationPreference, UrgentCall
@@ -116,7 +116,8 @@ def test_a_visitor_is_asked_to_authenticate_with_a_token(method: str, url: str) 
 def test_a_token_opens_my_notifications(resident: User) -> None:
     in_app_call(resident, "Des couvertures", key="1")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=resident).key}")
+    _token, text = user_rotate_api_token(user=resident)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
     response = client.get(NOTIFICATIONS)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
@@ -550,3 +551,12 @@ def test_the_audience_creates_nothing(staff: User) -> None:
     api_as(staff).get(AUDIENCE, {"kind": "donation", "language": "fr"})
     assert not UrgentCall.objects.exists()
     assert not AuditEntry.objects.exists()
+
+
+def test_an_empty_district_in_the_audience_query_is_refused(staff: User) -> None:
+    client = APIClient()
+    client.force_authenticate(staff)
+    response = client.get(
+        "/api/v1/staff/urgent-calls/audience/", {"kind": "donation", "language": "fr", "sector": ""}
+    )
+    assert response.status_code == 400

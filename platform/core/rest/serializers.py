@@ -3,8 +3,9 @@ objects, and helpers to read an action's body through a serializer."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
@@ -102,7 +103,10 @@ class StrictDecimalField(_JsonTyped, serializers.DecimalField):
     def validate_precision(self, value: Decimal) -> Decimal:
         # Cut first, then count the digits: 12345.678 is 12345.67, which fits.
         if self.decimal_places is not None and value.is_finite():
-            value = value.quantize(Decimal(1).scaleb(-self.decimal_places), self.rounding)
+            try:
+                value = value.quantize(Decimal(1).scaleb(-self.decimal_places), self.rounding)
+            except InvalidOperation:  # more digits than any context holds: far too big
+                self.fail("max_digits", max_digits=self.max_digits)
         return super().validate_precision(value)
 
 
@@ -155,8 +159,8 @@ class ModelSerializer(serializers.ModelSerializer):
     serializer_related_field = StrictPrimaryKeyRelatedField
 
     def include_extra_kwargs(
-        self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         # DRF drops ``allow_blank`` from read-only fields, so the schema of a read-only
         # choice left blank ("declined_by": "") would list its choices only: keep it, the
         # answer may be empty and the schema must say so.
