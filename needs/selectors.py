@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.functional import Promise
 
 from accounts import roles
 from core.models import Category
+from core.small_counts import Published, protect
 from core.vocabulary import HelpKind
 from needs.models import Need, NeedQuerySet
 
@@ -111,3 +113,41 @@ def open_critical_count() -> int:
 def past_their_end() -> QuerySet[Need]:
     """Open needs whose wanted-until date is over (for the daily expiry)."""
     return Need.objects.active().filter(wanted_until__lt=timezone.localdate()).order_by("id")
+
+
+ALL = "all"
+URGENCIES = tuple(Need.Urgency.values)
+
+
+@dataclass(frozen=True)
+class PublicNeedsTable:
+    """The open needs as the public may read them, one protected table for every page
+    that publishes them (``/besoins/`` and ``/statistiques/``): what one page shows and
+    another hides must come from the same call, or read together they would give a small
+    count away (``core.small_counts``)."""
+
+    rows: list[SummaryRow]
+    cells: dict[Any, Published]  # ("row", index, urgency), (kind, urgency), (kind|ALL, ALL)
+    counts: dict[Any, int]
+
+
+def public_needs_table() -> PublicNeedsTable:
+    rows = public_summary()
+    kinds = [kind.value for kind in HelpKind]
+    counts: dict[Any, int] = {}
+    for index, row in enumerate(rows):
+        for urgency in URGENCIES:
+            counts[("row", index, urgency)] = getattr(row, urgency)
+    lines: list[tuple[Any, list[Any]]] = []
+    for kind in kinds:
+        for urgency in URGENCIES:
+            members = [("row", i, urgency) for i, row in enumerate(rows) if row.kind == kind]
+            counts[(kind, urgency)] = sum(counts[m] for m in members)
+            lines.append(((kind, urgency), members))
+        counts[(kind, ALL)] = sum(counts[(kind, u)] for u in URGENCIES)
+        lines.append(((kind, ALL), [(kind, u) for u in URGENCIES]))
+    for urgency in (*URGENCIES, ALL):
+        counts[(ALL, urgency)] = sum(counts[(kind, urgency)] for kind in kinds)
+        lines.append(((ALL, urgency), [(kind, urgency) for kind in kinds]))
+    lines.append(((ALL, ALL), [(ALL, u) for u in URGENCIES]))
+    return PublicNeedsTable(rows=rows, cells=protect(counts, lines=lines), counts=counts)

@@ -23,7 +23,6 @@ from associations.selectors import acting_organisation
 from core.audit import audit
 from core.http import AuthenticatedRequest, object_or_404
 from core.permissions import staff_required
-from core.small_counts import protect
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from needs import selectors, services
 from needs.forms import (
@@ -49,36 +48,26 @@ URGENCIES = ("critical", "high", "normal")
 
 @require_GET
 def public(request: HttpRequest) -> HttpResponse:
-    """Counts of open needs; small ones read "fewer than 5" (``core.small_counts``), and
-    the totals in the sentence above the tables cannot give them away."""
-    rows = selectors.public_summary()
-    counts: dict[Any, int] = {
-        (index, urgency): getattr(row, urgency) for index, row in enumerate(rows)
-        for urgency in URGENCIES
-    }  # fmt: skip
-    counts["all"] = sum(row.total for row in rows)
-    counts["critical"] = sum(row.critical for row in rows)
-    cells = protect(
-        counts,
-        lines=[
-            ("all", [key for key in counts if isinstance(key, tuple)]),
-            ("critical", [(index, "critical") for index in range(len(rows))]),
-        ],
-    )
+    """Counts of open needs; small ones read "fewer than 5", and no total beside them, nor
+    the public statistics read with them, can give them away (``core.small_counts``)."""
+    table = selectors.public_needs_table()
+    cells = table.cells
     published = [
-        (row, {"row": row, "cells": [cells[(index, urgency)] for urgency in URGENCIES]})
-        for index, row in enumerate(rows)
+        (row, {"row": row, "cells": [cells[("row", index, u)] for u in selectors.URGENCIES]})
+        for index, row in enumerate(table.rows)
     ]
     kinds = [
         (kind, label, [line for row, line in published if row.kind == kind])
         for kind, label in HelpKind.choices
     ]
+    everything = (selectors.ALL, selectors.ALL)
+    critical = (selectors.ALL, Need.Urgency.CRITICAL)
     context = {
         "kinds": kinds,
-        "any_open": counts["all"] > 0,
-        "total": cells["all"],
-        "critical": cells["critical"],
-        "any_critical": counts["critical"] > 0,
+        "any_open": table.counts[everything] > 0,
+        "total": cells[everything],
+        "critical": cells[critical],
+        "any_critical": table.counts[critical] > 0,
     }
     return render(request, "needs/public.html", context)
 

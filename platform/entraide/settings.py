@@ -357,7 +357,8 @@ except ValueError as _error:
 
 # Any published or exported count from 1 to this number minus one reads "fewer than N"
 # (docs/design.md §11): on /statistiques/, /besoins/, the open data and every CSV export.
-ENTRAIDE_SMALL_COUNT_THRESHOLD = env.integer("ENTRAIDE_SMALL_COUNT_THRESHOLD", 5, minimum=2)
+# At least 3: "fewer than 2" would say 1.
+ENTRAIDE_SMALL_COUNT_THRESHOLD = env.integer("ENTRAIDE_SMALL_COUNT_THRESHOLD", 5, minimum=3)
 # The city's population, written in the open data so that networks compare per capita.
 ENTRAIDE_CITY_POPULATION = env.integer("ENTRAIDE_CITY_POPULATION", 0, minimum=0) or None
 

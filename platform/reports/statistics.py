@@ -25,6 +25,7 @@ from core.small_counts import Published, protect, publish, threshold
 from core.vocabulary import HelpKind
 from matching.models import Match
 from needs.models import Need
+from needs.selectors import public_needs_table
 from offers.models import Offer
 from reports.models import BedsDay
 from reports.periods import month_start, months_between
@@ -162,23 +163,6 @@ def published() -> Statistics:
 
 
 def needs_now() -> dict[Any, Published]:
-    """Open needs by kind and urgency with their totals, protected together."""
-    counts = {
-        (row["kind"], row["urgency"]): row["count"]
-        for row in Need.objects.active()
-        .values("kind", "urgency")
-        .annotate(count=Count("id"))
-        .order_by()
-    }
-    urgencies = Need.Urgency.values
-    cells: dict[Any, int] = {}
-    for kind in KINDS:
-        for urgency in urgencies:
-            cells[(kind, urgency)] = counts.get((kind, urgency), 0)
-        cells[(kind, ALL)] = sum(cells[(kind, u)] for u in urgencies)
-    for urgency in (*urgencies, ALL):
-        cells[(ALL, urgency)] = sum(cells[(kind, urgency)] for kind in KINDS)
-    lines = [((kind, ALL), [(kind, u) for u in urgencies]) for kind in KINDS]
-    lines += [((ALL, u), [(kind, u) for kind in KINDS]) for u in (*urgencies, ALL)]
-    lines.append(((ALL, ALL), [(ALL, u) for u in urgencies]))
-    return protect(cells, lines=lines)
+    """Open needs by kind and urgency with their totals: the cells of the one protected
+    table that ``/besoins/`` publishes too (``needs.selectors.public_needs_table``)."""
+    return public_needs_table().cells

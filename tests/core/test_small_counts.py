@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import pytest
 from django.test import override_settings
 from django.utils import translation
@@ -69,7 +72,7 @@ def margins(rows: list[list[int]]) -> tuple[dict, list]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(rows=tables, limit=st.integers(min_value=2, max_value=11))
+@given(rows=tables, limit=st.integers(min_value=3, max_value=11))
 def test_no_published_cell_is_small_and_no_line_gives_one_away(
     rows: list[list[int]], limit: int
 ) -> None:
@@ -80,9 +83,72 @@ def test_no_published_cell_is_small_and_no_line_gives_one_away(
         assert cell.shown or cells[key] > 0  # a zero is never withheld
     for total, members in lines:
         withheld = [k for k in [total, *members] if not published[k].shown]
-        assert len(withheld) != 1, (total, members)  # one unknown would be solvable
+        if len(withheld) == 1:  # solvable: it may only be a count that is not small
+            assert published[withheld[0]].status == HIDDEN, (total, members)
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4])
 def test_every_small_count_is_withheld(count: int) -> None:
     assert publish(count).value is None
+
+
+def test_what_a_reader_knows_of_withheld_cells_cannot_pin_one_down() -> None:
+    # "fewer than 5" is 1 to 4 and "not shown" 5 or more: 1 + 5 = 6 would leave no doubt.
+    # Hiding b beside a is not enough (a + b = 26 − 20 = 6 leaves only 1 + 5): c goes too.
+    cells = protect({"a": 1, "b": 5, "c": 20, "total": 26}, lines=[("total", ["a", "b", "c"])])
+    statuses = {key: cell.status for key, cell in cells.items()}
+    assert statuses == {"a": FEWER, "b": HIDDEN, "c": HIDDEN, "total": SHOWN}
+
+
+def test_totals_read_together_cannot_give_a_cell_away() -> None:
+    # The reviewer's case: housing 1 | 0 | 3, skill 15 | 15 | 9; the grand total (43) and
+    # the critical column's total (16) are published: 43 − 16 − 15 − 9 = 3 normal housing.
+    counts = {("h", "c"): 1, ("h", "h"): 0, ("h", "n"): 3,
+              ("s", "c"): 15, ("s", "h"): 15, ("s", "n"): 9}  # fmt: skip
+    cells = {**counts, "all": 43, "critical": 16}
+    lines = [("all", list(counts)), ("critical", [("h", "c"), ("s", "c")])]
+    published = protect(cells, lines=lines)
+    assert published[("h", "n")].status == FEWER
+    known = {k: v for k, v in cells.items() if published[k].shown}
+    # Every way of filling the withheld cells that fits what is published, by brute force:
+    # the small normal housing count takes more than one value.
+    hidden = [k for k in cells if not published[k].shown]
+    options = set()
+    for values in _assignments(hidden, published, limit=5, top=43):
+        filled = {**known, **dict(zip(hidden, values, strict=True))}
+        if all(filled[t] == sum(filled[m] for m in members) for t, members in lines):
+            options.add(filled[("h", "n")])
+    assert len(options) > 1
+
+
+def _assignments(keys: list, published: dict, *, limit: int, top: int) -> itertools.product:
+    ranges = [
+        range(1, limit) if published[key].status == FEWER else range(limit, top + 1) for key in keys
+    ]
+    return itertools.product(*ranges)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=tables.filter(lambda rows: len(rows) * len(rows[0]) <= 4), limit=st.integers(3, 5))
+def test_no_withheld_cell_of_a_small_table_takes_a_single_value(
+    rows: list[list[int]], limit: int
+) -> None:
+    """By brute force over every filling of the withheld cells consistent with what is
+    published (an oracle independent of the linear programming the rule uses)."""
+    rows = [[min(value, 9) for value in row] for row in rows]
+    cells, lines = margins(rows)
+    published = protect(cells, lines=lines, limit=limit)
+    hidden = [k for k in cells if not published[k].shown]
+    known = {k: v for k, v in cells.items() if published[k].shown}
+    top = max(cells.values())
+    if len(hidden) > 6:
+        return  # too many fillings to enumerate; the cases above cover it
+    seen: dict[Any, set[int]] = {key: set() for key in hidden}
+    for values in _assignments(hidden, published, limit=limit, top=top):
+        filled = {**known, **dict(zip(hidden, values, strict=True))}
+        if all(filled[t] == sum(filled[m] for m in members) for t, members in lines):
+            for key in hidden:
+                seen[key].add(filled[key])
+    for key in hidden:
+        if published[key].status == FEWER:  # a small count, never pinned to one value
+            assert len(seen[key]) > 1, (key, rows, limit)
