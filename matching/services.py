@@ -218,11 +218,16 @@ def _propose_member(match: Match, *, by: User) -> Match:
     return match
 
 
-def _end_partners(match: Match, *, by: User | None, note: str) -> None:
+def _end_partners(match: Match, *, by: User | None, note: str, rows_locked: bool = False) -> None:
     """A household is not split: when one offer of a combination falls through, so does
-    the other (cancelled, which frees what it held)."""
+    the other (cancelled, which frees what it held). ``rows_locked``: the caller holds an
+    offer's or a need's lock already (a withdrawal), so only the partner's own row is
+    locked, never its offer and need after them (that order could deadlock)."""
     for partner in match.partners().filter(status__in=Match.AWAITING_ANSWER):
-        partner = _lock(partner)
+        if rows_locked:
+            partner = Match.objects.select_for_update(of=("self",)).get(pk=partner.pk)
+        else:
+            partner = _lock(partner)
         if partner.status in Match.AWAITING_ANSWER:
             _move(partner, Status.CANCELLED, by=by, note=note)
             audit(actor=by, action="matching.match.cancelled", target=partner,
@@ -244,6 +249,7 @@ def match_cancel(*, match: Match, by: User, reason: str = "") -> Match:
         _record_need_progress(match.need, by=by)
     if match.proposed_at:
         _tell_both(match, "cancelled")
+    _end_partners(match, by=by, note="the other offer of the combination was cancelled")
     return match
 
 
@@ -739,6 +745,8 @@ def matches_withdraw(
         detail = {"reason": reason, "of": about}
         audit(actor=by, action="matching.match.withdrawn", target=match, detail=detail)
         _tell_other_side(match, withdrawn=about)
+        _end_partners(match, by=by, note=f"the other offer of the combination: {reason}",
+                      rows_locked=True)  # fmt: skip
         cancelled += 1
     if reason in ("closed", "withdrawn", "cancelled"):
         for match in mine.filter(status=Status.CONFIRMED).select_related("need"):
@@ -838,5 +846,6 @@ def matches_expire_unanswered(*, now: Any = None) -> int:
             _move(match, Status.EXPIRED, by=None, note="no answer")
             audit(actor=None, action="matching.match.expired", target=match)
             _tell_both(match, "expired")
+            _end_partners(match, by=None, note="the other offer of the combination expired")
             expired += 1
     return expired

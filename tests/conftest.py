@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
@@ -24,6 +25,28 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def _fast_passwords() -> Iterator[None]:
     with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test database, with every other session on it ended before it is
+    dropped: a worker or a server process that has just exited can linger a moment in
+    PostgreSQL, and ``DROP DATABASE`` refuses a database somebody is still on."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid)" + others)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # a terminated backend takes a moment to go
+            cursor.execute("SELECT count(*)" + others)
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+    connection.close()
 
 
 @pytest.fixture(autouse=True)

@@ -150,7 +150,8 @@ def exposed(
             continue  # a hidden count is not small: only what it gives away matters
         low = _extreme(index, len(unknowns), equations, bounds, sign=1)
         high = _extreme(index, len(unknowns), equations, bounds, sign=-1)
-        assert low is not None and high is not None  # a small count is bounded
+        if low is None or high is None:
+            continue  # cannot happen: a small count lies between 1 and limit - 1
         if math.floor(high + 1e-6) - math.ceil(low - 1e-6) < 1:
             return key
     return None

@@ -73,6 +73,14 @@ class MappingForm(forms.Form):
                 required=False,
                 initial=job.consent_declared,
             )
+            self.fields["charter_declared"] = forms.BooleanField(
+                label=_(
+                    "The host charter in force was read to every caller who offers housing, "
+                    "and they accepted it (recorded with each offer and in the audit log)."
+                ),
+                required=False,
+                initial=job.charter_declared,
+            )
         else:
             self.fields["publish_needs"] = forms.BooleanField(
                 label=_("Publish the needs at once (otherwise they stay drafts)"),

@@ -82,6 +82,10 @@ class ImportJob(models.Model):
     mapping = models.JSONField(_("mapping"), default=dict)  # {field: header}
     default_kind = models.CharField(_("kind when no column says it"), max_length=20, blank=True)
     consent_declared = models.BooleanField(_("every caller gave consent"), default=False)
+    # Housing by phone needs the host charter read to the caller (offers.services).
+    charter_declared = models.BooleanField(
+        _("the host charter was read to every caller offering housing"), default=False
+    )
     publish_needs = models.BooleanField(_("publish the needs at once"), default=True)
     skip_duplicates = models.BooleanField(_("leave out possible duplicates"), default=True)
     language = models.CharField(max_length=10, default="fr")

@@ -126,6 +126,7 @@ def import_map(
     mapping: dict[str, str],
     default_kind: str = "",
     consent_declared: bool = False,
+    charter_declared: bool = False,
     publish_needs: bool = True,
 ) -> ImportJob:
     """Keep the mapping (for this file and, by column title, for the next one) and start
@@ -149,6 +150,7 @@ def import_map(
         mapping=mapping,
         default_kind=default_kind,
         consent_declared=consent_declared and job.target == Target.OFFERS,
+        charter_declared=charter_declared and job.target == Target.OFFERS,
         publish_needs=publish_needs,
         report={},
         failure="",
@@ -256,6 +258,7 @@ def _offer_row(job: ImportJob, raw: dict[str, Any], row: Row, by: User, lookups:
             caller_phone=contact["caller_phone"],
             caller_email=contact["caller_email"],
             consent=contact["consent"],
+            charter_accepted=job.charter_declared,
         )
 
     row.call = call
@@ -514,6 +517,7 @@ def import_run(*, job_id: int) -> ImportJob:
                     "duplicates_skipped": report["skipped_duplicates"],
                     "notes_flagged": flagged,
                     "consent_declared": job.consent_declared,
+                    "charter_declared": job.charter_declared,
                 },
             )
             return job

@@ -74,6 +74,7 @@ def job_mapping(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 mapping=form.mapping(),
                 default_kind=form.cleaned_data.get("default_kind") or "",
                 consent_declared=bool(form.cleaned_data.get("consent_declared")),
+                charter_declared=bool(form.cleaned_data.get("charter_declared")),
                 publish_needs=bool(form.cleaned_data.get("publish_needs", True)),
             )
         except DomainError as error:

@@ -308,3 +308,26 @@ def test_only_staff_import(resident: object) -> None:
             file_name="a.csv",
             content=as_csv([donation_row(1, "x")]),
         )
+
+
+def test_housing_by_phone_needs_the_host_charter_read_to_every_caller(
+    staff: object, district: object, django_capture_on_commit_callbacks: Any, coordinator: Any
+) -> None:
+    from offers.models import HostCharterAcceptance
+    from offers.services import host_charter_publish
+
+    host_charter_publish(by=coordinator, texts={"fr": "Charte d'accueil"})
+    content = as_csv([housing_row(1, "Centre-ville"), donation_row(2, "Centre-ville")])
+    for declared, valid in ((False, 1), (True, 2)):
+        job = services.import_upload(
+            by=staff, target=Target.OFFERS, file_name="ligne.csv", content=content
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            checked(job, staff, charter_declared=declared)
+        job.refresh_from_db()
+        assert job.report["valid"] == valid, job.report
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_start(job=job, by=staff)
+    housing = Offer.objects.get(kind="housing")
+    acceptance = HostCharterAcceptance.objects.get(offer=housing)
+    assert acceptance.recorded_by == staff

@@ -366,6 +366,33 @@ def test_declining_one_offer_of_a_combination_cancels_the_other(
     assert Match.objects.get(pk=second.pk).status == S.CANCELLED
 
 
+@pytest.mark.parametrize("ending", ["offer closed", "staff cancel", "expired"])
+def test_a_combination_is_never_split_whatever_ends_one_of_its_offers(
+    resident: User, sector: Sector, organisation: Organisation, staff: User, ending: str
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from offers import services as offer_services
+
+    home = {"owner": resident, "street_address": "5 rue Berlioz", "postcode": "38000"}
+    a_room(sector, capacity=4, household_types=["family"], **home)
+    a_room(sector, capacity=3, household_types=["family"], **home)
+    NeedFactory(organisation=organisation, adults=2, children=5, household_type="family")
+    batch_run()
+    first, second = Match.objects.filter(status=S.SUGGESTED).order_by("pk")
+    services.match_propose_suggestion(match=first, by=staff)
+    if ending == "offer closed":
+        offer_services.offer_close(offer=first.offer, by=resident)
+    elif ending == "staff cancel":
+        services.match_cancel(match=Match.objects.get(pk=first.pk), by=staff)
+    else:
+        services.matches_expire_unanswered(now=timezone.now() + timedelta(days=30))
+    assert Match.objects.get(pk=first.pk).status in (S.CANCELLED, S.EXPIRED)
+    assert Match.objects.get(pk=second.pk).status in (S.CANCELLED, S.EXPIRED)
+
+
 def test_the_row_limit_never_costs_a_need_one_of_its_top_suggestions(
     need: Need, sector: Sector, far: Sector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
