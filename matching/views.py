@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from core.http import AuthenticatedRequest
+from core.http import AuthenticatedRequest, parse_id
 from matching import follow_up, links, services
 from matching.access import matches_of, side_match_or_404
 from matching.forms import CompleteForm, DeclineForm, RoomAnswerForm
@@ -28,15 +28,17 @@ def mine(request: AuthenticatedRequest) -> HttpResponse:
     households can narrow to one need (``?besoin=<number>``)."""
     matches = list(matches_of(request.user).select_related("offer__sector", "need")[:MINE_SHOWN])
     needs = _needs_of(matches)
-    chosen = request.GET.get("besoin", "")
-    if chosen.isdigit() and int(chosen) in needs:
-        matches = [m for m in matches if m.need_id == int(chosen)]
+    chosen = parse_id(request.GET.get("besoin"))
+    if chosen not in needs:
+        chosen = None
+    if chosen is not None:
+        matches = [m for m in matches if m.need_id == chosen]
     context = {
         "to_answer": [m for m in matches if m.status in Match.AWAITING_ANSWER],
         "confirmed": [m for m in matches if m.status in Match.CONTACT_VISIBLE],
         "past": [m for m in matches if m.status not in (*Match.HOLDING, Match.Status.COMPLETED)],
         "need_choices": sorted(needs.items(), reverse=True),
-        "chosen_need": int(chosen) if chosen.isdigit() and int(chosen) in needs else None,
+        "chosen_need": chosen,
     }
     return render(request, "matching/mine.html", context)
 

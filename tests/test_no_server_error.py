@@ -43,6 +43,9 @@ ODD_PARAMETERS = {
     "page_size": "1e999",
     "status": "",
     "next": "https://evil.example/",
+    "besoin": "²",
+    "actor": "#²",
+    "target": "offer ²",
 }
 DEEP_JSON = "[" * 1000 + "]" * 1000
 

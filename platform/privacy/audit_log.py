@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import User
+from core.http import parse_id
 from core.models import AuditEntry
 
 # Every look at contact data or at a flagged note (docs/privacy.md, "Who sees what").
@@ -164,8 +165,8 @@ class Filters:
 def filtered(entries: QuerySet[AuditEntry], filters: Filters) -> QuerySet[AuditEntry]:
     if filters.actor:
         text = filters.actor.strip()
-        if text.startswith("#") and text[1:].isdigit():
-            entries = entries.filter(actor_ref=int(text[1:]))
+        if text.startswith("#") and (actor_ref := parse_id(text[1:])) is not None:
+            entries = entries.filter(actor_ref=actor_ref)
         else:
             entries = entries.filter(
                 Q(actor__email__icontains=text) | Q(actor__display_name__icontains=text)
@@ -174,10 +175,11 @@ def filtered(entries: QuerySet[AuditEntry], filters: Filters) -> QuerySet[AuditE
         entries = entries.filter(action__startswith=filters.action)
     if filters.target:
         words = filters.target.split()
-        if len(words) == 2 and words[1].isdigit():
-            entries = entries.filter(target_type__model=words[0].lower(), target_id=words[1])
-        elif words and words[-1].isdigit():
-            entries = entries.filter(target_id=words[-1])
+        target_id = parse_id(words[-1]) if words else None
+        if len(words) == 2 and target_id is not None:
+            entries = entries.filter(target_type__model=words[0].lower(), target_id=str(target_id))
+        elif target_id is not None:
+            entries = entries.filter(target_id=str(target_id))
         else:
             entries = entries.filter(target_type__model=filters.target.strip().lower())
     zone = timezone.get_current_timezone()

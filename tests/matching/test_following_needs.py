@@ -176,6 +176,15 @@ def test_narrowing_to_someone_elses_need_shows_everything_of_mine(
     assert "Chambre lumineuse" in page.content.decode()
 
 
+@pytest.mark.parametrize("odd", ["²", "99999999999999999999999", "-1", "x"])
+def test_an_odd_need_number_shows_everything_of_mine(
+    two_needs: tuple[Match, Match], association_member: User, odd: str
+) -> None:
+    page = client_for(association_member).get(reverse("matching:mine"), {"besoin": odd})
+    assert page.status_code == 200
+    assert "Chambre lumineuse" in page.content.decode()
+
+
 def test_the_host_reads_need_numbers_but_no_reference(
     two_needs: tuple[Match, Match], resident: User, need: Need
 ) -> None:

@@ -228,6 +228,17 @@ def test_the_audit_log_filters_by_actor_action_object_and_date(people: dict[str,
     assert code("offers.offer.approved") not in by_date.content.decode()
 
 
+@pytest.mark.parametrize(
+    "odd", [{"actor": "#²"}, {"actor": "#99999999999999999999999"}, {"target": "offer ²"}]
+)
+def test_odd_audit_filters_find_nothing_rather_than_fail(
+    people: dict[str, Any], odd: dict[str, str]
+) -> None:
+    audit(actor=people["staff"], action="offers.offer.approved", target=people["resident"])
+    response = as_(people, "coordinator").get("/equipe/journal/", odd)
+    assert response.status_code == 200
+
+
 def test_the_audit_csv_escapes_formulas_and_names_the_actors(people: dict[str, Any]) -> None:
     evil = UserFactory(email="evil@example.org", display_name="=HYPERLINK(1)", staff=True)
     audit(actor=evil, action="offers.offer.approved", detail={"note": "+cmd"})
