@@ -372,6 +372,12 @@ def match_decline(*, match: Match, by: User, reason: str = "", side: str | None 
     return match
 
 
+def asks_still_needed(match: Match, side: str) -> bool:
+    """Whether ``side`` says, at the end, if the household still needs help: the
+    association and staff know; the host does not, and a donation leaves nothing open."""
+    return side != Match.Side.RESIDENT and match.offer.kind != "donation"
+
+
 @transaction.atomic
 def match_complete(
     *,
@@ -390,6 +396,11 @@ def match_complete(
     side = side_of(by, match)
     if side is None and not roles.is_staff_member(by):
         raise PermissionError("Only the two sides or staff complete a match.")
+    if still_needed is not None and not asks_still_needed(match, side or Match.Side.STAFF):
+        raise DomainError(
+            _("Only the association or staff say whether the household still needs help."),
+            code="still_needed",
+        )
     return _complete(
         match, by=by, side=side or Match.Side.STAFF, ended_on=ended_on, outcome=outcome,
         still_needed=still_needed,

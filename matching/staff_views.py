@@ -158,7 +158,7 @@ def _match_context(match: Match, **forms: object) -> dict[str, object]:
         "history": match.transitions.select_related("by").order_by("-at", "-id"),
         "check_ins": match.check_ins.all(),
         "cancel_form": CancelForm(),
-        "complete_form": CompleteForm(ask_still_needed=match.offer.kind != "donation")
+        "complete_form": CompleteForm(ask_still_needed=services.asks_still_needed(match, Match.Side.STAFF))
         if confirmed
         else None,
         "on_behalf": _on_behalf_forms(match),
@@ -229,7 +229,9 @@ def check_in_for(request: AuthenticatedRequest, pk: int, check: int) -> HttpResp
 @require_POST
 def complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(Match.objects.select_related("offer", "need"), pk=pk)
-    form = CompleteForm(request.POST, ask_still_needed=match.offer.kind != "donation")
+    form = CompleteForm(
+        request.POST, ask_still_needed=services.asks_still_needed(match, Match.Side.STAFF)
+    )
     if not form.is_valid():
         context = _match_context(match, complete_form=form)
         return render(request, "matching/staff/match.html", context)

@@ -88,8 +88,7 @@ def _shows_reference(request: AuthenticatedRequest, match: Match, side: str) -> 
 def _complete_form(match: Match, side: str, data: object = None) -> CompleteForm | None:
     if match.status != Match.Status.CONFIRMED:
         return None
-    ask = side != Match.Side.RESIDENT and match.offer.kind != "donation"
-    return CompleteForm(data, ask_still_needed=ask)
+    return CompleteForm(data, ask_still_needed=services.asks_still_needed(match, side))
 
 
 def _room_link(match: Match, side: str) -> str | None:

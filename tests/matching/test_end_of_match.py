@@ -223,6 +223,18 @@ def test_the_association_says_the_household_still_needs_help(
     assert (need.status, need.attention_reason) == (Need.Status.OPEN, "still_needed")
 
 
+def test_the_host_cannot_say_whether_the_household_still_needs_help(
+    confirmed: Match, need: Need, resident: User
+) -> None:
+    client = client_for(resident)
+    url = f"/api/v1/matches/{confirmed.pk}/complete/"
+    answer = client.post(url, {"still_needed": True}, content_type="application/json")
+    assert answer.status_code == 422
+    assert status_of(confirmed) == S.CONFIRMED
+    need.refresh_from_db()
+    assert need.attention_reason == ""
+
+
 def test_a_need_fulfilled_by_a_stay_can_be_opened_again_by_its_association(
     confirmed: Match, need: Need, resident: User, association_member: User
 ) -> None:
