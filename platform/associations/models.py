@@ -92,7 +92,7 @@ class PublicListing(models.Model):
 
     Only what its admins typed here appears there: a public phone, e-mail, address and
     hours of the organisation itself, never the private contact that the other side of a
-    match sees, and never a member's own address or phone (``listing_update`` refuses them).
+    match sees, and never a member's own e-mail or phone (``listing_update`` refuses them).
     """
 
     class Help(models.TextChoices):

@@ -155,7 +155,8 @@ def organisation_withdraw_minors_accreditation(
     *, organisation: Organisation, by: User, reason: str = ""
 ) -> Organisation:
     """The accreditation ends: the organisation can no longer post needs for minors, and
-    the matching stops proposing the ones it has (they stay visible to it and to staff)."""
+    the matching makes no new proposal for the ones it has (they stay visible to it and to
+    staff; proposals already sent and stays under way are left for staff to follow)."""
     if not roles.can_accredit_for_minors(by):
         raise DomainError(
             _("Only city staff record an accreditation for the care of minors."), code="forbidden"

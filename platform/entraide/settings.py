@@ -608,7 +608,7 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
 }
 # API rate limits ("number/period", period s, m, h or d): a signed-in person's reads and
-# writes, and one network address's reads and writes (entraide/api/throttling.py).
+# writes, and one network address's reads and writes (core/rest/throttling.py).
 ENTRAIDE_API_RATES = {
     "person_read": env.rate("ENTRAIDE_API_RATE_PERSON_READ", "600/m"),
     "person_write": env.rate("ENTRAIDE_API_RATE_PERSON_WRITE", "120/m"),
