@@ -86,20 +86,26 @@ def job_mapping(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _samples(job: ImportJob) -> list[tuple[str, str]]:
-    """The first values of each column, to help choose."""
+    """The first values of each column, to help choose; an e-mail address or a phone
+    number is not shown (any member of staff opens this page, and reading a caller's
+    contact is audited elsewhere): the column's name says enough."""
     from imports import reading
 
     try:
         sheet = reading.read(bytes(job.content), job.file_format)
     except DomainError:
         return []
-    return [
-        (
-            header,
-            ", ".join(v for v in (fields._plain(r.get(header)) for r in sheet.rows[:3]) if v)[:80],
-        )
-        for header in sheet.headers
-    ]
+    samples = []
+    for header in sheet.headers:
+        values = [fields._plain(row.get(header)) for row in sheet.rows[:3]]
+        shown = [_("(contact details, not shown)") if _is_contact(v) else v for v in values if v]
+        samples.append((header, ", ".join(dict.fromkeys(shown))[:80]))
+    return samples
+
+
+def _is_contact(value: str) -> bool:
+    """An e-mail address, or a phone number (six digits or more)."""
+    return "@" in value or sum(character.isdigit() for character in value) >= 6
 
 
 @staff_required

@@ -139,3 +139,21 @@ def test_the_template_file_names_every_column(people: dict[str, Any]) -> None:
     client: Client = client_for(people["staff"])
     body = client.get("/equipe/imports/modele-needs.csv").content.decode("utf-8-sig")
     assert body.count(";") >= 10
+
+
+def test_the_mapping_page_shows_no_callers_phone_or_e_mail(people: dict[str, Any]) -> None:
+    """Any member of staff opens the mapping page: the samples help choose a column
+    without showing a caller's contact."""
+    SectorFactory(name="Centre-ville", code="centre")
+    row = donation_row(1, "Centre-ville", phone="06 12 34 56 78")
+    row[5] = "appelant@example.org"
+    upload = SimpleUploadedFile("contacts.csv", as_csv([row]), content_type="text/csv")
+    client = client_for(people["staff"], language="en")
+    response = client.post("/equipe/imports/nouveau/", {"target": "offers", "file": upload})
+    page = client_for(people["coordinator"], language="en").get(response["Location"])
+    text = page.content.decode()
+    assert "Couvertures 1" in text  # other columns keep their samples
+    assert "06 12 34 56 78" not in text
+    assert "appelant@example.org" not in text
+    assert "(contact details, not shown)" in text
+
