@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.models import Category, Sector
 from core.vocabulary import HelpKind, HouseholdType
-from matching.engine.constraints import violations
+from matching.engine.constraints import combination_violations, violations
 from matching.engine.explain import explain
 from matching.engine.facts import NeedFacts, OfferFacts, Point, min_cover_nights, need_period
 from matching.engine.geo import haversine_km
@@ -628,6 +628,14 @@ _RULE_LABELS = {
 }
 
 
+_COMBINATION_LABELS = {
+    **_RULE_LABELS,
+    "place": gettext_lazy("not at one address"),
+    "alone_enough": gettext_lazy("one of the offers is enough on its own"),
+    "combination": gettext_lazy("only one household of two or more is housed by two offers"),
+}
+
+
 def combination_problems(need: Need, offers: list[Offer]) -> list[str]:
     """Why two offers cannot together house the need (empty if they can): each must break
     no rule but the beds, and their beds must add up to the household."""
@@ -635,15 +643,8 @@ def combination_problems(need: Need, offers: list[Offer]) -> list[str]:
         return [_("the offer is not published")]
     if need.status not in Need.ACTIVE:
         return [_("the need is not open")]
-    need_side = need_facts(need)
-    sides = [offer_facts(offer) for offer in offers]
-    problems = {name for side in sides for name in violations(need_side, side) if name != "beds"}
-    if sum(side.beds_per_household for side in sides) < need_side.household_size:
-        problems.add("beds")
-    if len({side.place_key for side in sides}) != 1 or not sides[0].place_key:
-        problems.add("place")
-    labels = {**_RULE_LABELS, "place": gettext_lazy("not at one address")}
-    return sorted(str(labels[name]) for name in problems)
+    broken = combination_violations(need_facts(need), [offer_facts(offer) for offer in offers])
+    return sorted(str(_COMBINATION_LABELS[name]) for name in broken)
 
 
 def pair_problems(need: Need, offer: Offer) -> list[str]:

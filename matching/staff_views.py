@@ -158,7 +158,9 @@ def _match_context(match: Match, **forms: object) -> dict[str, object]:
         "history": match.transitions.select_related("by").order_by("-at", "-id"),
         "check_ins": match.check_ins.all(),
         "cancel_form": CancelForm(),
-        "complete_form": CompleteForm(ask_still_needed=services.asks_still_needed(match, Match.Side.STAFF))
+        "complete_form": CompleteForm(
+            ask_still_needed=services.asks_still_needed(match, Match.Side.STAFF)
+        )
         if confirmed
         else None,
         "on_behalf": _on_behalf_forms(match),

@@ -55,7 +55,11 @@ import scipy.sparse as sp
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from matching.engine.constraints import compatible, violations
+from matching.engine.constraints import (
+    combinable,
+    combination_violations,
+    compatible,
+)
 from matching.engine.facts import HOUSING, Edge, NeedFacts, OfferFacts
 from matching.engine.scoring import Weights, score, score_unchecked
 from matching.engine.vectorised import OfferIndex, candidate_edges, candidates
@@ -576,19 +580,17 @@ def combinations_for(
     need: NeedFacts, offers: Iterable[OfferFacts], *, weights: Weights, today: date
 ) -> list[Combination]:
     """Pairs of offers at one address (``place_key``) that together, and only together,
-    house the household: each breaks no rule but the beds, their beds add up."""
-    if need.kind != HOUSING or need.units != 1 or need.household_size < 2:
+    house the household (``constraints.combination_violations``)."""
+    if not combinable(need):
         return []
     by_place: dict[str, list[OfferFacts]] = defaultdict(list)
     for offer in offers:
-        if offer.place_key and offer.beds_per_household < need.household_size:
+        if offer.place_key:
             by_place[offer.place_key].append(offer)
     found = []
     for group in by_place.values():
-        fitting = [o for o in group if violations(need, o) == ("beds",)]
-        for first, second in pairs_of(sorted(fitting, key=lambda o: o.id), 2):
-            beds = first.beds_per_household + second.beds_per_household
-            if beds >= need.household_size:
+        for first, second in pairs_of(sorted(group, key=lambda o: o.id), 2):
+            if not combination_violations(need, (first, second)):
                 found.append(_combination(need, first, second, weights, today))
     return found
 

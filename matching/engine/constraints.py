@@ -10,7 +10,7 @@ Retrieval's SQL narrows with the same readings (``matching/retrieval.py``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from matching.engine.facts import HOUSING, MINOR, NeedFacts, OfferFacts
 from matching.engine.geo import haversine_km
@@ -155,3 +155,27 @@ def violations(need: NeedFacts, offer: OfferFacts) -> tuple[str, ...]:
 
 def compatible(need: NeedFacts, offer: OfferFacts) -> bool:
     return all(rule(need, offer) for _name, rule in RULES)
+
+
+def combinable(need: NeedFacts) -> bool:
+    """Only one household of two or more, looking for housing, is housed by a combination."""
+    return need.kind == HOUSING and need.units == 1 and need.household_size >= 2
+
+
+def combination_violations(need: NeedFacts, offers: Sequence[OfferFacts]) -> tuple[str, ...]:
+    """The rules that offers taken together for one household break; empty when together,
+    and only together, they house it: each breaks no rule but the beds and is too small
+    alone (``alone_enough``), their beds add up to the household, and they stand at one
+    address (``place``). ``combination`` when the need is not one a combination houses."""
+    broken = set() if combinable(need) else {"combination"}
+    for offer in offers:
+        rules = violations(need, offer)
+        broken.update(name for name in rules if name != "beds")
+        if "beds" not in rules:
+            broken.add("alone_enough")
+    if sum(offer.beds_per_household for offer in offers) < need.household_size:
+        broken.add("beds")
+    places = {offer.place_key for offer in offers}
+    if len(places) != 1 or not offers[0].place_key:
+        broken.add("place")
+    return tuple(sorted(broken))

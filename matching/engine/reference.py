@@ -25,8 +25,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from matching.engine.constraints import compatible, violations
-from matching.engine.facts import HOUSING, NeedFacts, OfferFacts
+from matching.engine.constraints import (
+    combinable,
+    combination_violations,
+    compatible,
+)
+from matching.engine.facts import NeedFacts, OfferFacts
 from matching.engine.scoring import Weights, score, score_unchecked
 
 
@@ -87,18 +91,14 @@ def _columns(
 def _combinations(
     n: int, need: NeedFacts, offers: Sequence[OfferFacts], weights: Weights, today: date
 ) -> list[Column]:
-    if need.kind != HOUSING or need.units != 1 or need.household_size < 2:
+    if not combinable(need):
         return []
     found: list[Column] = []
     for a, b in combinations(range(len(offers)), 2):
         first, second = offers[a], offers[b]
-        if not first.place_key or first.place_key != second.place_key:
-            continue
-        if violations(need, first) != ("beds",) or violations(need, second) != ("beds",):
+        if combination_violations(need, (first, second)):
             continue
         beds = first.beds_per_household + second.beds_per_household
-        if beds < need.household_size:
-            continue
         totals = [
             score_unchecked(need, o, weights=weights, today=today, beds=beds).total
             for o in (first, second)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from hypothesis import given
 
-from matching.engine.constraints import RULES, compatible, violations
+from matching.engine.constraints import RULES, combination_violations, compatible, violations
 from matching.engine.facts import (
     DONATION,
     HOUSING,
@@ -246,3 +246,19 @@ def test_property_no_minor_is_ever_matched_outside_an_accredited_organisation(
 def test_a_household_never_goes_back_to_an_offer_where_its_stay_broke_down() -> None:
     assert violations(need(excluded_offer_ids=frozenset({1})), offer(id=1)) == ("broken_down",)
     assert violations(need(excluded_offer_ids=frozenset({1})), offer(id=2)) == ()
+
+
+def test_two_rooms_at_one_address_together_house_a_family_only_when_each_is_too_small() -> None:
+    family = need(id=1, household_size=5, household_type="family")
+    first = offer(id=1, beds=3, place_key="12 rue des Lilas")
+    second = offer(id=2, beds=2, place_key="12 rue des Lilas")
+    assert combination_violations(family, [first, second]) == ()
+    elsewhere = replace(second, place_key="3 place Verdun")
+    assert combination_violations(family, [first, elsewhere]) == ("place",)
+    assert combination_violations(family, [first, replace(second, beds=1)]) == ("beds",)
+    big_enough = replace(first, beds=5)
+    assert combination_violations(family, [big_enough, second]) == ("alone_enough",)
+    no_children = replace(second, household_types=frozenset({"couple"}))
+    assert combination_violations(family, [first, no_children]) == ("household_type",)
+    alone = replace(family, household_size=1)
+    assert "combination" in combination_violations(alone, [first, second])
