@@ -11,7 +11,7 @@ from core.pii import PersonalDataKind
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from needs.models import Need
 from needs.selectors import categories_for
-from needs.services import MINORS_REFUSED, SCANNED, note_flags
+from needs.services import DISTANCE_WITHOUT_LOCATION, MINORS_REFUSED, SCANNED, note_flags
 
 
 def flag_labels(flags: list[str]) -> list[str]:
@@ -187,11 +187,7 @@ class NeedForm(forms.ModelForm):
         if data.get("household_type") == HouseholdType.MINOR and not self.allow_minors:
             self.add_error("household_type", MINORS_REFUSED)
         if data.get("max_distance_km") and not data.get("sectors") and not self.located_elsewhere:
-            self.add_error(
-                "max_distance_km",
-                _("A maximum distance needs a place to measure from: choose preferred "
-                  "districts, or leave the distance empty."),
-            )  # fmt: skip
+            self.add_error("max_distance_km", DISTANCE_WITHOUT_LOCATION)
         if self.warn_personal_details and not data.get("keep_as_written"):
             self._warn(data)
         return data

@@ -29,6 +29,10 @@ from needs.signals import need_published, need_withdrawn
 
 Status = Need.Status
 
+DISTANCE_WITHOUT_LOCATION = gettext_lazy(
+    "A maximum distance needs a place to measure from: choose preferred districts, or leave "
+    "the distance empty."
+)
 MINORS_REFUSED = gettext_lazy(
     "Only an organisation that the city accredited for the care of minors can post a need "
     "for an unaccompanied minor."
@@ -97,13 +101,7 @@ def _check_consistent(need: Need, *, sectors: list[Sector] | None = None) -> Non
     if need.adults + need.children < 1:
         raise DomainError(_("A need concerns at least one person."), code="household")
     if need.max_distance_km is not None and not _has_location(need, sectors):
-        raise DomainError(
-            _(
-                "A maximum distance needs a place to measure from: choose preferred "
-                "districts, or leave the distance empty."
-            ),
-            code="distance_without_location",
-        )
+        raise DomainError(DISTANCE_WITHOUT_LOCATION, code="distance_without_location")
     if (
         need.kind == HelpKind.HOUSING
         and need.children
@@ -118,10 +116,19 @@ def _check_consistent(need: Need, *, sectors: list[Sector] | None = None) -> Non
             _("A household with children is a family: choose that household type."),
             code="household",
         )
-    if need.household_type == HouseholdType.MINOR and not (
-        need.organisation is not None and need.organisation.is_accredited_for_minors
-    ):
+    if need.household_type == HouseholdType.MINOR and not accepts_minors(need.organisation):
         raise DomainError(MINORS_REFUSED, code="minors_not_accredited")
+
+
+def accepts_minors(organisation: Organisation | None) -> bool:
+    """Fiche 7: a need for an unaccompanied minor comes only from an organisation the city
+    accredited for their care."""
+    return organisation is not None and organisation.is_accredited_for_minors
+
+
+def has_districts(organisation: Organisation | None) -> bool:
+    """A need without preferred districts is measured from its organisation's."""
+    return organisation is not None and organisation.sectors.exists()
 
 
 def _has_location(need: Need, sectors: Iterable[Sector] | None = None) -> bool:
@@ -132,8 +139,7 @@ def _has_location(need: Need, sectors: Iterable[Sector] | None = None) -> bool:
             return True
     elif need.pk and need.sectors.exists():
         return True
-    organisation = need.organisation
-    return organisation is not None and organisation.sectors.exists()
+    return has_districts(need.organisation)
 
 
 def _apply(need: Need, data: Mapping[str, Any]) -> None:

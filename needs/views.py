@@ -147,11 +147,6 @@ def _intake(request: AuthenticatedRequest) -> tuple[str, Organisation | None]:
     raise Http404
 
 
-def _serves_districts(organisation: Organisation | None) -> bool:
-    """A need without preferred districts is measured from its organisation's."""
-    return organisation is not None and organisation.sectors.exists()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
@@ -164,7 +159,7 @@ def create_details(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         kind=kind,
         show_reference=show_reference,
         allow_minors=roles.can_post_for_minors(request.user, organisation),
-        located_elsewhere=_serves_districts(organisation),
+        located_elsewhere=services.has_districts(organisation),
         warn_personal_details=True,
     )
     if request.method == "POST" and form.is_valid():
@@ -259,7 +254,7 @@ def edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         kind=need.kind,
         show_reference=show_reference,
         allow_minors=roles.can_post_for_minors(request.user, need.organisation),
-        located_elsewhere=_serves_districts(need.organisation),
+        located_elsewhere=services.has_districts(need.organisation),
         warn_personal_details=True,
     )
     if request.method == "GET":

@@ -32,7 +32,7 @@ from imports import fields, reading
 from imports.models import ImportJob, ImportMapping, Target
 from needs.forms import NeedForm
 from needs.models import Need
-from needs.services import need_create, need_publish
+from needs.services import accepts_minors, has_districts, need_create, need_publish
 from offers.forms import CallerForm, offer_form_class
 from offers.models import Offer, normalise_phone
 from offers.selectors import duplicates_in_bulk
@@ -266,7 +266,13 @@ def _offer_row(job: ImportJob, raw: dict[str, Any], row: Row, by: User, lookups:
 
 def _need_row(job: ImportJob, raw: dict[str, Any], row: Row, by: User, lookups: Any) -> None:
     data = {**fields.NEED_DEFAULTS, **_cells(job, raw, row.kind, lookups, row)}
-    form = NeedForm(data=data, kind=row.kind, show_reference=False)
+    form = NeedForm(
+        data=data,
+        kind=row.kind,
+        show_reference=False,
+        allow_minors=accepts_minors(job.organisation),
+        located_elsewhere=has_districts(job.organisation),
+    )
     labels = {item.name: item.label for item in fields.NEED_FIELDS}
     if not form.is_valid():
         row.messages += _form_messages(job, form, labels, row)

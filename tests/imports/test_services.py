@@ -331,3 +331,33 @@ def test_housing_by_phone_needs_the_host_charter_read_to_every_caller(
     housing = Offer.objects.get(kind="housing")
     acceptance = HostCharterAcceptance.objects.get(offer=housing)
     assert acceptance.recorded_by == staff
+
+
+def test_an_accredited_organisation_imports_needs_for_minors_measured_from_its_districts(
+    staff: object, district: object, django_capture_on_commit_callbacks: Any
+) -> None:
+    accredited = OrganisationFactory(minors_accredited_at=timezone.now())
+    accredited.sectors.add(district)
+    other = OrganisationFactory()
+    header = ["Type", "Urgence", "Adultes", "Ménage", "Distance", "Type de logement"]
+    rows = [["logement", "haute", "1", "mineur", "5", "chambre"]]
+    reports = {}
+    for organisation in (accredited, other):
+        job = services.import_upload(
+            by=staff, target=Target.NEEDS, organisation=organisation,
+            file_name="mineurs.csv", content=as_csv(rows, header),
+        )  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            checked(job, staff)
+        job.refresh_from_db()
+        reports[organisation] = job
+    assert reports[accredited].error_count == 0, reports[accredited].report["errors"]
+    assert reports[other].error_count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_start(job=reports[accredited], by=staff)
+    need = Need.objects.get()
+    assert (need.household_type, need.max_distance_km, need.organisation) == (
+        "minor",
+        5,
+        accredited,
+    )

@@ -156,4 +156,3 @@ def test_the_mapping_page_shows_no_callers_phone_or_e_mail(people: dict[str, Any
     assert "06 12 34 56 78" not in text
     assert "appelant@example.org" not in text
     assert "(contact details, not shown)" in text
-
