@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles
 from core.audit import audit
 from matching import services
 from matching.models import CheckIn, Match
@@ -100,8 +100,7 @@ def _end_the_stay(check: CheckIn) -> None:
 
 
 def _alert_staff(check: CheckIn) -> None:
-    staff = get_user_model().objects.filter(role__in=["staff", "coordinator"], is_active=True)
-    for person in staff:
+    for person in roles.active_staff():
         notify(
             type="matching.staff_alert",
             key=f"matching.staff_alert:{check.pk}:{person.pk}",

@@ -777,8 +777,7 @@ def _tell_other_side(match: Match, *, withdrawn: str) -> None:
 
 
 def _alert_staff_of_live_stay(match: Match, *, about: str) -> None:
-    staff = User.objects.filter(role__in=[User.Role.STAFF, User.Role.COORDINATOR], is_active=True)
-    for person in staff:
+    for person in roles.active_staff():
         notify(
             type="matching.staff_alert",
             key=f"matching.staff_alert:{about}_closed:{match.pk}:{person.pk}",

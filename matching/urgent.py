@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 
+from accounts import roles
 from core.audit import audit
 from needs.models import Need
 from notifications.services import notify
@@ -42,8 +42,7 @@ def urgent_need_plan(*, need_id: int) -> dict[str, Any]:
     with transaction.atomic():
         audit(actor=None, action="matching.need.urgent_planned", target=need,
               detail={"suggestions": len(planned)})  # fmt: skip
-        staff = get_user_model().objects.filter(role__in=["staff", "coordinator"], is_active=True)
-        for person in staff:
+        for person in roles.active_staff():
             notify(
                 type="matching.urgent_need",
                 key=f"matching.urgent_need:{need.pk}:{need.opened_at}:{person.pk}",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import roles
 from notifications.delivery import deliver
 from notifications.digest import digest_counts
 from notifications.models import Notification, UrgentCall
@@ -97,9 +97,8 @@ def send_staff_digest() -> int:
     if not any(section["count"] for section in sections):
         return 0
     today = timezone.localdate().isoformat()
-    staff = User.objects.filter(is_active=True, role__in=[User.Role.STAFF, User.Role.COORDINATOR])
     sent = 0
-    for member in staff:
+    for member in roles.active_staff():
         with transaction.atomic():
             notify(
                 type="notifications.staff_digest",

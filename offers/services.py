@@ -368,7 +368,7 @@ def offer_withdraw(*, offer: Offer, by: User, reason: str) -> Offer:
     proposals waiting for an answer are cancelled at once."""
     if not roles.is_staff_member(by):
         raise PermissionError("Only city staff withdraw an offer.")
-    reason = reason.strip()
+    reason = clean_reason(reason)
     if not reason:
         raise DomainError(_("Write the reason: the resident will read it."), code="no_reason")
     offer = _locked_in(offer, Status.PUBLISHED, Status.PAUSED)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from accounts.models import Membership, Organisation, User
 
@@ -32,10 +33,18 @@ def _account(user: Any) -> User | None:
     return user
 
 
+STAFF_ROLES = (User.Role.STAFF, User.Role.COORDINATOR)
+
+
+def active_staff() -> QuerySet[User]:
+    """The accounts of city staff who can act today: those the team's notices go to."""
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+
+
 def is_staff_member(user: Any) -> bool:
     """City staff: moderators and coordinators."""
     account = _account(user)
-    return account is not None and account.role in {User.Role.STAFF, User.Role.COORDINATOR}
+    return account is not None and account.role in STAFF_ROLES
 
 
 def is_coordinator(user: Any) -> bool:
