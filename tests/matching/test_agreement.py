@@ -111,7 +111,7 @@ def test_the_agreement_prints_with_our_own_stylesheet_and_no_inline_code(
 ) -> None:
     page = in_english(resident).get(url(confirmed)).content.decode()
     assert "/static/matching/agreement.css" in page
-    assert '<script src="/static/matching/print.js" defer></script>' in page
+    assert '<script src="/static/core/print.js" defer></script>' in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # no inline script
     assert " style=" not in page and "<style" not in page  # noqa: PT018
 
