@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -214,10 +214,17 @@ def host_charter_publish(*, by: User, texts: Mapping[str, str]) -> HostCharter:
             _("Write the charter in French at least: it is shown where a language is missing."),
             code="charter_french_missing",
         )
-    latest = HostCharter.objects.select_for_update().order_by("-version").first()
-    charter = HostCharter.objects.create(
-        version=(latest.version + 1) if latest else 1, texts=cleaned, published_by=by
-    )
+    latest = HostCharter.objects.order_by("-version").first()
+    try:
+        with transaction.atomic():  # the version is unique: two at once cannot both be next
+            charter = HostCharter.objects.create(
+                version=(latest.version + 1) if latest else 1, texts=cleaned, published_by=by
+            )
+    except IntegrityError:
+        raise DomainError(
+            _("Another coordinator published a version just now: read it, then publish yours."),
+            code="transition_refused",
+        ) from None
     audit(
         actor=by,
         action="offers.host_charter.published",
