@@ -686,7 +686,7 @@ def _record_need_progress(need: Need, *, by: User | None) -> None:
 def _on_confirmed(match: Match, *, by: User) -> None:
     _record_need_progress(match.need, by=by)
     if match.offer.kind == "housing" and match.confirmed_at is not None:
-        start = match.confirmed_at.date()
+        start = timezone.localdate(match.confirmed_at)
         CheckIn.objects.bulk_create(
             [
                 CheckIn(match=match, side=side, round=round_, due_on=start + timedelta(days=days))
