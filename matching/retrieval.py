@@ -681,10 +681,11 @@ def planned_elsewhere(need: Need, offer_ids: list[int]) -> dict[int, list[Planne
         .select_related("need")
         .order_by("offer_id", "-score")
     )
+    best_of: dict[int, list[Suggestion]] = {}  # each other need ranked once, however many
     for match in others:
-        alternatives = [
-            s.total for s in suggestions_for_need(match.need, 3) if s.subject.pk != match.offer_id
-        ]
+        if match.need_id not in best_of:
+            best_of[match.need_id] = suggestions_for_need(match.need, 3)
+        alternatives = [s.total for s in best_of[match.need_id] if s.subject.pk != match.offer_id]
         found.setdefault(match.offer_id, []).append(
             PlannedElsewhere(match.need, match.units, match.score, max(alternatives, default=None))
         )
