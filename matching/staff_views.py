@@ -3,50 +3,95 @@ to propose, batch runs whose suggestions are reviewed and proposed in bulk."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404, parse_id
+from core.keyset import LOOK_AHEAD, bounded_count, page_from_request
 from core.permissions import staff_required
+from core.staff_filters import QUEUE_KEYS, QueueFilterForm, apply_filters
 from matching import follow_up, retrieval, services, tasks
 from matching.forms import CancelForm, CompleteForm, OnBehalfForm, RoomAnswerForm
 from matching.models import BatchRun, CheckIn, Match
-from matching.selectors import answers_to_collect, check_ins_to_call, rooms_to_ask_about
+from matching.selectors import (
+    AWAITING_STATES,
+    CHECK_IN_FILTER_PATHS,
+    MATCH_FILTER_PATHS,
+    SUGGESTION_KEYS,
+    answers_to_collect,
+    awaiting_answers,
+    check_ins_to_call,
+    rooms_to_ask_about,
+    suggestions_to_review,
+)
 from needs.models import Need
-from needs.selectors import staff_queue
+from needs.selectors import NEED_FILTER_PATHS, TO_PLACE_KEYS, staff_queue
 from offers.models import Offer
 
 
+QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
+
+
+def _filters(request: HttpRequest, **kwargs: object) -> QueueFilterForm:
+    return QueueFilterForm(request.GET or None, **kwargs)  # type: ignore[arg-type]
+
+
 @staff_required
+@require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
-    needs = staff_queue()[:50]
-    suggested = (
-        Match.objects.filter(status=Match.Status.SUGGESTED)
-        .select_related("need__category", "offer__sector", "offer__category")
-        .order_by("-need__urgency", "-score")[:200]
-    )
+    """Needs to place and the engine's suggestions, both by urgency rank then waiting
+    time, filtered alike, each list paged by keyset with its own cursor."""
+    form = _filters(request, filters=QUEUE_FILTERS)
+    needs = apply_filters(staff_queue(), form, paths=NEED_FILTER_PATHS)
+    suggested = apply_filters(suggestions_to_review(), form, paths=MATCH_FILTER_PATHS)
     context = {
-        "needs": needs,
-        "suggested": suggested,
+        "filters": form,
+        "needs": page_from_request(
+            needs, request.GET, keys=TO_PLACE_KEYS, size=20, parameter="needs_after"
+        ),
+        "suggested": page_from_request(suggested, request.GET, keys=SUGGESTION_KEYS),
         "runs": BatchRun.objects.all()[:5],
-        "live": Match.objects.filter(status__in=Match.AWAITING_ANSWER).count(),
+        "live": bounded_count(Match.objects.filter(status__in=Match.AWAITING_ANSWER)),
+        "look_ahead": LOOK_AHEAD,
     }
     return render(request, "matching/staff/workbench.html", context)
 
 
 @staff_required
+@require_GET
+def awaiting(request: HttpRequest) -> HttpResponse:
+    """Proposals waiting for an answer, by urgency then the longest waiting."""
+    form = _filters(request, filters=(*QUEUE_FILTERS, "state"), states=AWAITING_STATES)
+    matches = apply_filters(awaiting_answers(), form, paths=MATCH_FILTER_PATHS)
+    context = {"filters": form, "page": page_from_request(matches, request.GET, keys=QUEUE_KEYS)}
+    return render(request, "matching/staff/awaiting.html", context)
+
+
+@staff_required
+@require_GET
 def to_call(request: HttpRequest) -> HttpResponse:
     """People without an account whose answer staff must ask for by phone or at the
-    counter: proposals waiting for them, and rooms to ask about after a stay."""
+    counter: proposals waiting for them, check-ins due (the alerts), and rooms to ask
+    about after a stay; each list by urgency then waiting time, with its own cursor."""
+    form = _filters(request, filters=QUEUE_FILTERS)
+
+    def page(queryset: QuerySet[Any], paths: dict[str, str], parameter: str) -> Any:
+        filtered = apply_filters(queryset, form, paths=paths)
+        return page_from_request(filtered, request.GET, keys=QUEUE_KEYS, parameter=parameter)
+
     context = {
-        "to_collect": answers_to_collect()[:100],
-        "check_ins": check_ins_to_call()[:100],
-        "rooms": rooms_to_ask_about()[:100],
+        "filters": form,
+        "to_collect": page(answers_to_collect(), MATCH_FILTER_PATHS, "answers_after"),
+        "check_ins": page(check_ins_to_call(), CHECK_IN_FILTER_PATHS, "check_ins_after"),
+        "rooms": page(rooms_to_ask_about(), MATCH_FILTER_PATHS, "rooms_after"),
     }
     return render(request, "matching/staff/to_call.html", context)
 

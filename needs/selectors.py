@@ -5,15 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from datetime import UTC, datetime
+
+from django.db.models import Case, Count, F, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from accounts import roles
 from core.models import Category
 from core.small_counts import Published, protect
+from core.staff_filters import QUEUE_KEYS, annotate_queue, urgency_rank
 from core.vocabulary import HelpKind
 from needs.models import Need, NeedQuerySet
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def needs_visible_to(user: object) -> NeedQuerySet:
@@ -26,22 +32,40 @@ def needs_visible_to(user: object) -> NeedQuerySet:
     return needs.of_organisations(organisation_ids)
 
 
-def staff_queue() -> NeedQuerySet:
+NEED_FILTER_PATHS = {
+    "kind": "kind",
+    "category": "category",
+    "district": "sectors",
+    "state": "status",
+}
+# Households to place again after a stay ended come first (the longest waiting first),
+# then the urgency rank and how long each need has been open.
+TO_PLACE_KEYS = ("attention_first", "attention_order", *QUEUE_KEYS)
+
+
+def staff_needs(needs: QuerySet[Need] | None = None) -> QuerySet[Need]:
+    """Needs with the keys of the staff queues (``core.staff_filters``): the urgency rank
+    and since when each waits (published, else created)."""
+    return annotate_queue(
+        needs if needs is not None else Need.objects.all(),
+        rank=urgency_rank(),
+        waiting_since=Coalesce("opened_at", "created_at"),
+    )
+
+
+def staff_queue() -> QuerySet[Need]:
     """Open needs in the order staff should take them: households to place again after a
     stay ended (longest waiting first), then critical, high and normal urgency, each by
-    how long it has been open. The queue of the matching workbench."""
-    urgency = Case(
-        When(urgency=Need.Urgency.CRITICAL, then=Value(0)),
-        When(urgency=Need.Urgency.HIGH, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
+    how long it has been open (``TO_PLACE_KEYS``). The queue of the matching workbench."""
     first = Case(When(attention_since__isnull=False, then=Value(0)), default=Value(1))
     return (
-        Need.objects.active()
-        .select_related("category", "organisation")
-        .annotate(attention_first=first, urgency_order=urgency)
-        .order_by("attention_first", "attention_since", "urgency_order", "opened_at", "id")
+        staff_needs(Need.objects.active().select_related("category", "organisation"))
+        .annotate(
+            attention_first=first,
+            attention_order=Coalesce("attention_since", Value(_EPOCH)),
+            urgency_order=F("urgency_rank"),
+        )
+        .order_by(*TO_PLACE_KEYS)
     )
 
 

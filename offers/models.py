@@ -26,6 +26,7 @@ from core.dates import MAX_YEARS_AHEAD, too_far_ahead
 from core.lifecycle import TransitionLog
 from core.models import Category, Sector
 from core.pii import contact_kinds
+from core.staff_filters import CRITICAL, HIGH, NORMAL
 from core.text import REASON_MAX_LENGTH
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 
@@ -60,6 +61,18 @@ def normalise_phone(value: str) -> str:
     elif digits.startswith("33") and len(digits) == 11:
         digits = "0" + digits[2:]
     return digits
+
+
+def offer_urgency_rank() -> models.Case:
+    """How soon staff should look at an offer, as a rank (``core.staff_filters``): a few
+    nights in an emergency are critical (someone sleeps outside tonight), other housing is
+    high (beds are what a surge lacks), goods and skills normal."""
+    return models.Case(
+        models.When(kind=HelpKind.HOUSING, housing_type="emergency", then=models.Value(CRITICAL)),
+        models.When(kind=HelpKind.HOUSING, then=models.Value(HIGH)),
+        default=models.Value(NORMAL),
+        output_field=models.IntegerField(),
+    )
 
 
 class OfferQuerySet(models.QuerySet["Offer"]):

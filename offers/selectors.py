@@ -3,40 +3,67 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q
-from django.db.models.functions import Lower, Upper
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce, Lower, Upper
 from django.utils import timezone
 
 from accounts.models import User
-from offers.models import Offer, normalise_phone
+from core.staff_filters import annotate_queue
+from offers.models import Offer, OfferQuerySet, normalise_phone, offer_urgency_rank
 
 DUPLICATES_SHOWN = 10
 
 
-def moderation_queue() -> list[Offer]:
-    """Pending offers, the longest-waiting first, with what the queue page shows."""
-    return list(
-        Offer.objects.pending().select_related("sector", "category").order_by("submitted_at", "id")
+OFFER_FILTER_PATHS = {
+    "kind": "kind",
+    "category": "category",
+    "district": "sector",
+    "state": "status",
+}
+
+
+def _queue(offers: OfferQuerySet, waiting_since: Any) -> QuerySet[Offer]:
+    return annotate_queue(
+        offers.select_related("sector", "category"),
+        rank=offer_urgency_rank(),
+        waiting_since=waiting_since,
     )
 
 
-def call_back_list() -> list[Offer]:
+def moderation_queue() -> QuerySet[Offer]:
+    """Pending offers by urgency (``offer_urgency_rank``), then the longest-waiting first;
+    sort by ``core.staff_filters.QUEUE_KEYS``."""
+    return _queue(Offer.objects.pending(), Coalesce("submitted_at", "created_at"))
+
+
+def staff_offers() -> QuerySet[Offer]:
+    """Every offer, for the staff's offer list: by urgency, then the oldest first."""
+    return _queue(Offer.objects.all(), Coalesce("submitted_at", "created_at"))
+
+
+def call_back_list() -> QuerySet[Offer]:
     """Offers taken by phone whose availability is due to be confirmed: the people to call
-    back, the soonest to expire first. Each row carries ``expires_on``."""
-    grace = timedelta(days=settings.ENTRAIDE_OFFER_CONFIRM_GRACE_DAYS)
-    offers = list(
-        Offer.objects.published()
-        .filter(owner__isnull=True, reminder_sent_at__gt=F("last_confirmed_at"))
-        .select_related("sector", "category")
-        .order_by("reminder_sent_at", "id")
+    back, by urgency then the soonest to expire first (see :func:`with_expiry`)."""
+    return _queue(
+        Offer.objects.published().filter(
+            owner__isnull=True, reminder_sent_at__gt=F("last_confirmed_at")
+        ),
+        "reminder_sent_at",
     )
-    for offer in offers:
+
+
+def with_expiry(offers: Iterable[Offer]) -> list[Offer]:
+    """Each offer to call back with ``expires_on``: when it lapses if nobody answers."""
+    grace = timedelta(days=settings.ENTRAIDE_OFFER_CONFIRM_GRACE_DAYS)
+    found = list(offers)
+    for offer in found:
         assert offer.reminder_sent_at is not None
         offer.expires_on = timezone.localdate(offer.reminder_sent_at + grace)  # type: ignore[attr-defined]
-    return offers
+    return found
 
 
 def possible_duplicates(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,8 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import roles
 from core.errors import DomainError
 from core.http import AuthenticatedRequest
+from core.keyset import KeysetPage, page_from_request
 from core.permissions import staff_required
 from core.pii import PersonalDataKind
+from core.staff_filters import ALL_FILTERS, QUEUE_KEYS, QueueFilterForm, apply_filters
 from core.vocabulary import HelpKind
 from offers import selectors, services
 from offers.forms import (
@@ -26,24 +28,38 @@ from offers.forms import (
     KindForm,
     QuestionForm,
     RejectForm,
-    StaffOfferFilterForm,
     WithdrawForm,
     offer_form_class,
 )
 from offers.models import HostCharter, HousingCheck, Offer
 
 
+QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
+
+
+def _filtered(
+    request: HttpRequest, offers: QuerySet[Offer], filters: tuple[str, ...], **kwargs: Any
+) -> tuple[QueueFilterForm, KeysetPage[Offer]]:
+    form = QueueFilterForm(request.GET or None, filters=filters, **kwargs)
+    offers = apply_filters(offers, form, paths=selectors.OFFER_FILTER_PATHS)
+    return form, page_from_request(offers, request.GET, keys=QUEUE_KEYS)
+
+
 @staff_required
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    context = {"pending": selectors.moderation_queue(), "filters": StaffOfferFilterForm()}
-    return render(request, "offers/staff/queue.html", context)
+    """Pending offers by urgency then waiting time, filtered and paged by keyset."""
+    form, page = _filtered(request, selectors.moderation_queue(), QUEUE_FILTERS)
+    return render(request, "offers/staff/queue.html", {"filters": form, "page": page})
 
 
 @staff_required
 @require_GET
 def call_back(request: HttpRequest) -> HttpResponse:
     """Offers taken by phone to confirm: call the person back and record the answer."""
-    return render(request, "offers/staff/call_back.html", {"offers": selectors.call_back_list()})
+    form, page = _filtered(request, selectors.call_back_list(), QUEUE_FILTERS)
+    context = {"filters": form, "page": page, "offers": selectors.with_expiry(page)}
+    return render(request, "offers/staff/call_back.html", context)
 
 
 @staff_required
@@ -59,17 +75,12 @@ def call_back_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    form = StaffOfferFilterForm(request.GET or None)
-    offers = Offer.objects.for_lists().order_by("-created_at", "-id")
-    if form.is_valid():
-        if form.cleaned_data["status"]:
-            offers = offers.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["kind"]:
-            offers = offers.filter(kind=form.cleaned_data["kind"])
-        if form.cleaned_data["q"]:
-            offers = offers.filter(title__icontains=form.cleaned_data["q"])
-    page = Paginator(offers, 50).get_page(request.GET.get("page"))
+    """Every offer, filtered by kind, category, district, urgency, age and state."""
+    form, page = _filtered(
+        request, selectors.staff_offers(), ALL_FILTERS, states=Offer.Status.choices
+    )
     return render(request, "offers/staff/search.html", {"filters": form, "page": page})
 
 
