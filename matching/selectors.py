@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import roles
 from core.staff_filters import QUEUE_KEYS, annotate_queue, urgency_rank
-from matching.models import CheckIn, Match, MatchQuerySet, MatchTransition
+from matching.models import CheckIn, Match, MatchTransition
 from needs.models import Need
 
 
@@ -52,16 +52,14 @@ CHECK_IN_FILTER_PATHS = {
     "category": "match__need__category",
     "district": "match__offer__sector",
 }
-SUGGESTION_KEYS = ("urgency_rank", "waiting_since", "need_id", "-score", "id")
+SUGGESTION_KEYS = ("queue_rank", "waiting_since", "need_id", "-score", "id")
 AWAITING_STATES = [
     (state.value, state.label) for state in Match.Status if state in Match.AWAITING_ANSWER
 ]
 
 
 def _match_queue(matches: QuerySet[Match], waiting_since: Any) -> QuerySet[Match]:
-    return annotate_queue(
-        matches, rank=urgency_rank("need__urgency"), waiting_since=waiting_since
-    )
+    return annotate_queue(matches, rank=urgency_rank("need__urgency"), waiting_since=waiting_since)
 
 
 def suggestions_to_review() -> QuerySet[Match]:

@@ -36,7 +36,6 @@ from needs.models import Need
 from needs.selectors import NEED_FILTER_PATHS, TO_PLACE_KEYS, staff_queue
 from offers.models import Offer
 
-
 QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
 
 

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.lifecycle import TransitionLog
-from core.vocabulary import HelpKind, HouseholdType
+from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 
 NOTE_WARNING = _(
     "Describe the need, not the person: no name, phone number, e-mail, date of birth, "
@@ -241,6 +241,10 @@ class Need(models.Model):
         return self.status in self.EDITABLE
 
     @property
+    def language_labels(self) -> list[str]:
+        labels = dict(SPOKEN_LANGUAGES)
+        return [str(labels[code]) for code in self.languages if code in labels]
+
     def urgency_rank(self) -> int:
         return [self.Urgency.CRITICAL, self.Urgency.HIGH, self.Urgency.NORMAL].index(
             self.Urgency(self.urgency)

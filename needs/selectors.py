@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import Case, Count, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
@@ -63,7 +62,7 @@ def staff_queue() -> QuerySet[Need]:
         .annotate(
             attention_first=first,
             attention_order=Coalesce("attention_since", Value(_EPOCH)),
-            urgency_order=F("urgency_rank"),
+            urgency_order=F("queue_rank"),
         )
         .order_by(*TO_PLACE_KEYS)
     )

@@ -322,7 +322,7 @@ def staff_list(request: AuthenticatedRequest) -> HttpResponse:
     page = page_from_request(needs, request.GET, keys=QUEUE_KEYS)
     readable = roles.internal_reference_access(request.user)
     for need in page:
-        need.show_reference = readable(need.organisation_id)  # type: ignore[attr-defined]
+        need.show_reference = readable(need.organisation_id)
     return render(request, "needs/staff/list.html", {"filters": form, "page": page})
 
 

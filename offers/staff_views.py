@@ -33,7 +33,6 @@ from offers.forms import (
 )
 from offers.models import HostCharter, HousingCheck, Offer
 
-
 QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
 
 

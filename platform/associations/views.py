@@ -27,7 +27,9 @@ from associations.models import Invitation, PublicListing
 from core.audit import audit
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404
+from core.keyset import page_from_request
 from core.permissions import staff_required
+from core.staff_filters import QUEUE_KEYS, QueueFilterForm, apply_filters
 
 
 @login_required
@@ -173,8 +175,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @staff_required
 @require_GET
 def staff_queue(request: AuthenticatedRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None, filters=("district", "age"))
+    queue = apply_filters(
+        selectors.verification_queue().select_related("applied_by"),
+        form,
+        paths=selectors.ORGANISATION_FILTER_PATHS,
+    )
     context = {
-        "queue": selectors.verification_queue().select_related("applied_by"),
+        "filters": form,
+        "queue": page_from_request(queue, request.GET, keys=QUEUE_KEYS),
         "refused": Organisation.objects.filter(
             verified_at__isnull=True, refused_at__isnull=False
         ).order_by("-refused_at")[:20],

@@ -18,7 +18,7 @@ names no page (``BadCursor``, shown as a 404), and its values never reach SQL un
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -54,7 +54,7 @@ class KeysetPage(Generic[T]):
         """More rows remain than were counted: the page says "more than N"."""
         return self.more >= self.look_ahead
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
@@ -128,9 +128,7 @@ def keyset_page(
     next_cursor = make_cursor(items[-1], keys)
     rest = ordered.filter(after(keys, read_cursor(next_cursor, keys)))
     more = rest.order_by()[:look_ahead].count()
-    return KeysetPage(
-        items, next_cursor if more else None, more, look_ahead, first=not cursor
-    )
+    return KeysetPage(items, next_cursor if more else None, more, look_ahead, first=not cursor)
 
 
 def page_from_request(

@@ -3,7 +3,7 @@
 Every staff list is sorted by **urgency as a rank** (0 critical, 1 high, 2 normal; an
 integer from a ``Case``/``When``, never the strings, which sort "normal" before "high"),
 then by **waiting time** (the oldest first), then by id, and paged by those keys
-(``core.keyset``). Each list annotates ``urgency_rank`` and ``waiting_since`` on its rows
+(``core.keyset``). Each list annotates ``queue_rank`` and ``waiting_since`` on its rows
 and says which filters apply to it; this module holds the form and applies it.
 """
 
@@ -29,7 +29,7 @@ URGENCY_CHOICES = [
     ("high", _("High")),
     ("normal", _("Normal")),
 ]
-QUEUE_KEYS = ("urgency_rank", "waiting_since", "id")
+QUEUE_KEYS = ("queue_rank", "waiting_since", "id")
 AGE_CHOICES = [
     ("", _("Any time")),
     ("1", _("Waiting for more than a day")),
@@ -62,13 +62,13 @@ class QueueFilterForm(forms.Form):
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
-        queryset=Category.objects.active().order_by("kind", "label"),
+        queryset=Category.objects.none(),
         required=False,
         empty_label=_("All categories"),
     )
     district = forms.ModelChoiceField(
         label=_("District"),
-        queryset=Sector.objects.order_by("name"),
+        queryset=Sector.objects.none(),
         required=False,
         empty_label=_("All districts"),
     )
@@ -86,6 +86,12 @@ class QueueFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if "category" in self.fields:
+            self.fields["category"].queryset = Category.objects.active().order_by(  # type: ignore[attr-defined]
+                "kind", "name"
+            )
+        if "district" in self.fields:
+            self.fields["district"].queryset = Sector.objects.order_by("name")  # type: ignore[attr-defined]
         keep = set(filters)
         if not states:
             keep.discard("state")
@@ -99,7 +105,7 @@ class QueueFilterForm(forms.Form):
 def apply_filters(
     queryset: QuerySet[Any], form: QueueFilterForm, *, paths: dict[str, str]
 ) -> QuerySet[Any]:
-    """Filter an annotated queryset (``urgency_rank``, ``waiting_since``) by the valid
+    """Filter an annotated queryset (``queue_rank``, ``waiting_since``) by the valid
     fields of ``form``; ``paths`` says which column each filter reads ("district":
     "offer__sector")."""
     if not form.is_bound or not form.is_valid():
@@ -109,7 +115,7 @@ def apply_filters(
         if data.get(name) and name in paths:
             queryset = queryset.filter(**{paths[name]: data[name]})
     if data.get("urgency"):
-        queryset = queryset.filter(urgency_rank=URGENCY_RANKS[data["urgency"]])
+        queryset = queryset.filter(queue_rank=URGENCY_RANKS[data["urgency"]])
     if data.get("age"):
         since = timezone.now() - timedelta(days=int(data["age"]))
         queryset = queryset.filter(waiting_since__lte=since)
@@ -123,4 +129,4 @@ def annotate_queue(
     if not isinstance(rank, Case):
         rank = Case(default=rank, output_field=IntegerField())
     since = F(waiting_since) if isinstance(waiting_since, str) else waiting_since
-    return queryset.annotate(urgency_rank=rank, waiting_since=since)
+    return queryset.annotate(queue_rank=rank, waiting_since=since)
