@@ -35,8 +35,10 @@ from matching.selectors import (
 from needs.models import Need
 from needs.selectors import NEED_FILTER_PATHS, TO_PLACE_KEYS, staff_queue
 from offers.models import Offer
+from offers.selectors import offer_search
 
 QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
+PAIR_CANDIDATES = 10
 
 
 def _filters(request: HttpRequest, **kwargs: object) -> QueueFilterForm:
@@ -101,8 +103,11 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(Need.objects.select_related("category", "organisation"), pk=pk)
     suggestions = retrieval.suggestions_for_need(need)
     elsewhere = retrieval.planned_elsewhere(need, [s.subject.pk for s in suggestions])
+    pair_query, candidates = _pair_candidates(request, need)
     context = {
         "need": need,
+        "pair_query": pair_query,
+        "candidates": candidates,
         "remaining": services.need_remaining(need),
         "suggestions": [(s, elsewhere.get(s.subject.pk, [])) for s in suggestions],
         "plan": need.matches.filter(status=Match.Status.SUGGESTED).select_related("offer__sector"),
@@ -110,6 +115,31 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
         "matches": need.matches.exclude(status=Match.Status.SUGGESTED).select_related("offer"),
     }
     return render(request, "matching/staff/need.html", context)
+
+
+@staff_required
+@require_POST
+def pair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Pair the need with an offer staff searched for; the hard rules are checked."""
+    need = object_or_404(Need, str(pk))
+    offer = object_or_404(Offer, request.POST.get("offer"))
+    try:
+        match = services.match_pair_by_hand(need=need, offer=offer, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("matching-staff:need", pk=need.pk)
+    messages.success(request, _("Proposed. Both sides are told and asked to answer."))
+    return redirect("matching-staff:match", pk=match.pk)
+
+
+def _pair_candidates(request: HttpRequest, need: Need) -> tuple[str, list[Any]]:
+    """Published offers staff searched for on a need's page, each with the rules the pair
+    would break (none: it can be proposed)."""
+    query = request.GET.get("offer_q", "").strip()[:100]
+    if not query:
+        return "", []
+    found = offer_search(query, Offer.objects.published())[:PAIR_CANDIDATES]
+    return query, [(offer, retrieval.pair_problems(need, offer)) for offer in found]
 
 
 @staff_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -158,3 +159,24 @@ def duplicates_in_bulk(
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def offer_search(query: str, offers: QuerySet[Offer] | None = None) -> QuerySet[Offer]:
+    """Offers whose title, description, street or postcode holds ``query``, or whose id,
+    caller's phone (normalised) or e-mail it is; staff only (``docs/offers.md``)."""
+    offers = offers if offers is not None else Offer.objects.all()
+    text = query.strip()
+    condition = (
+        Q(title__icontains=text)
+        | Q(description__icontains=text)
+        | Q(street_address__icontains=text)
+        | Q(postcode=text)
+    )
+    if text.isdigit() and len(text) < 10:
+        condition |= Q(pk=int(text))
+    digits = normalise_phone(text)
+    if len(digits) >= 6 and not re.search(r"[^\d\s.+()-]", text):
+        condition |= Q(caller_phone=digits)
+    if "@" in text:
+        condition |= Q(caller_email__iexact=text) | Q(owner__email__iexact=text)
+    return offers.filter(condition).select_related("sector", "category").order_by("-id")
