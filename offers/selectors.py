@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce, Lower, Upper
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
-from core.staff_filters import annotate_queue
+from core.staff_filters import QUEUE_KEYS, QueueFilterForm, annotate_queue, apply_filters
 from offers.models import Offer, OfferQuerySet, normalise_phone, offer_urgency_rank
 
 DUPLICATES_SHOWN = 10
@@ -39,6 +40,16 @@ def moderation_queue() -> QuerySet[Offer]:
     """Pending offers by urgency (``offer_urgency_rank``), then the longest-waiting first;
     sort by ``core.staff_filters.QUEUE_KEYS``."""
     return _queue(Offer.objects.pending(), Coalesce("submitted_at", "created_at"))
+
+
+def next_to_review(
+    query: QueryDict, *, after: Offer, by: User, filters: Sequence[str]
+) -> Offer | None:
+    """The pending offer an agent takes after deciding on ``after``: the first of the
+    moderation queue as they filtered it (``query``), other than ``after``."""
+    form = QueueFilterForm(query or None, filters=filters)
+    queue = apply_filters(moderation_queue(), form, paths=OFFER_FILTER_PATHS)
+    return queue.exclude(pk=after.pk).order_by(*QUEUE_KEYS).first()
 
 
 def staff_offers() -> QuerySet[Offer]:

@@ -7,15 +7,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
 from core.errors import DomainError
-from core.http import AuthenticatedRequest
-from core.keyset import KeysetPage, page_from_request
+from core.http import AuthenticatedRequest, parse_id
+from core.keyset import CURSOR_PARAMETER, KeysetPage, page_from_request
 from core.permissions import staff_required
 from core.pii import PersonalDataKind
 from core.staff_filters import ALL_FILTERS, QUEUE_KEYS, QueueFilterForm, apply_filters
@@ -34,6 +36,7 @@ from offers.forms import (
 from offers.models import HostCharter, HousingCheck, Offer
 
 QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
+BULK_MAX = 200  # ticked offers published at once (a page holds 50)
 
 
 def _filtered(
@@ -50,6 +53,52 @@ def queue(request: HttpRequest) -> HttpResponse:
     """Pending offers by urgency then waiting time, filtered and paged by keyset."""
     form, page = _filtered(request, selectors.moderation_queue(), QUEUE_FILTERS)
     return render(request, "offers/staff/queue.html", {"filters": form, "page": page})
+
+
+def _ticked(request: HttpRequest) -> list[Offer]:
+    ids = [pk for pk in map(parse_id, request.POST.getlist("offer")) if pk is not None]
+    return list(Offer.objects.pending().filter(pk__in=ids[:BULK_MAX]).for_lists().order_by("id"))
+
+
+@staff_required
+@require_POST
+def bulk_preview(request: AuthenticatedRequest) -> HttpResponse:
+    """What publishing the ticked offers would publish, before staff confirm. Housing is
+    left out: it keeps its vetting steps, one offer at a time."""
+    ticked = _ticked(request)
+    context = {
+        "offers": [offer for offer in ticked if not offer.is_housing],
+        "housing": [offer for offer in ticked if offer.is_housing],
+        "queue": request.POST.get("queue", ""),
+    }
+    return render(request, "offers/staff/bulk_preview.html", context)
+
+
+@staff_required
+@require_POST
+def bulk_approve(request: AuthenticatedRequest) -> HttpResponse:
+    published, left = services.offers_approve_many(offers=_ticked(request), by=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d offer is published and its owner told.",
+            "%(count)d offers are published and their owners told.",
+            len(published),
+        )
+        % {"count": len(published)},
+    )
+    if left:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d offer was left aside: housing, or no longer waiting.",
+                "%(count)d offers were left aside: housing, or no longer waiting.",
+                len(left),
+            )
+            % {"count": len(left)},
+        )
+    queue = QueryDict(request.POST.get("queue", ""))
+    return redirect(reverse("offers-staff:queue") + (f"?{queue.urlencode()}" if queue else ""))
 
 
 @staff_required
@@ -138,7 +187,7 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
     if decision == "approve":
         services.offer_approve(offer=offer, by=request.user)
         messages.success(request, _("The offer is published and its owner told."))
-        return redirect("offers-staff:queue")
+        return _after_decision(request, offer)
     forms_by_decision = {
         "reject": RejectForm,
         "ask": QuestionForm,
@@ -154,7 +203,7 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
     if decision == "reject":
         services.offer_reject(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("The offer is refused and its owner told why."))
-        return redirect("offers-staff:queue")
+        return _after_decision(request, offer)
     if decision == "withdraw":
         services.offer_withdraw(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(
@@ -166,10 +215,27 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
             offer=offer, by=request.user, question=form.cleaned_data["question"]
         )
         messages.success(request, _("Your question is sent; the offer waits for an answer."))
-        return redirect("offers-staff:queue")
+        return _after_decision(request, offer)
     services.housing_check_record(offer=offer, by=request.user, **form.cleaned_data)
     messages.success(request, _("The check is recorded."))
     return redirect("offers-staff:detail", pk=offer.pk)
+
+
+def _after_decision(request: AuthenticatedRequest, decided: Offer) -> HttpResponse:
+    """Back to the queue; or, for "… and next", straight to the next pending offer of the
+    queue as the agent filtered it (one click, one page per offer)."""
+    queue = QueryDict(request.POST.get("queue", ""), mutable=True)
+    queue.pop(CURSOR_PARAMETER, None)
+    suffix = f"?{queue.urlencode()}" if queue else ""
+    if request.POST.get("then") != "next":
+        return redirect(reverse("offers-staff:queue") + suffix)
+    following = selectors.next_to_review(
+        queue, after=decided, by=request.user, filters=QUEUE_FILTERS
+    )
+    if following is None:
+        messages.info(request, _("Nothing more to review in this queue."))
+        return redirect(reverse("offers-staff:queue") + suffix)
+    return redirect(reverse("offers-staff:detail", args=[following.pk]) + suffix)
 
 
 def _form_name(decision: str) -> str:
