@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core.claims import attach_claims, claim_on
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404, parse_id
 from core.keyset import LOOK_AHEAD, bounded_count, page_from_request
@@ -53,11 +54,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
     form = _filters(request, filters=QUEUE_FILTERS)
     needs = apply_filters(staff_queue(), form, paths=NEED_FILTER_PATHS)
     suggested = apply_filters(suggestions_to_review(), form, paths=MATCH_FILTER_PATHS)
+    needs_page = page_from_request(
+        needs, request.GET, keys=TO_PLACE_KEYS, size=20, parameter="needs_after"
+    )
+    attach_claims(needs_page)
     context = {
         "filters": form,
-        "needs": page_from_request(
-            needs, request.GET, keys=TO_PLACE_KEYS, size=20, parameter="needs_after"
-        ),
+        "needs": needs_page,
         "suggested": page_from_request(suggested, request.GET, keys=SUGGESTION_KEYS),
         "runs": BatchRun.objects.all()[:5],
         "live": bounded_count(Match.objects.filter(status__in=Match.AWAITING_ANSWER)),
@@ -91,7 +94,9 @@ def to_call(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": form,
         "to_collect": page(answers_to_collect(), MATCH_FILTER_PATHS, "answers_after"),
-        "check_ins": page(check_ins_to_call(), CHECK_IN_FILTER_PATHS, "check_ins_after"),
+        "check_ins": attach_claims(
+            page(check_ins_to_call(), CHECK_IN_FILTER_PATHS, "check_ins_after")
+        ),
         "rooms": page(rooms_to_ask_about(), MATCH_FILTER_PATHS, "rooms_after"),
     }
     return render(request, "matching/staff/to_call.html", context)
@@ -106,6 +111,7 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
     pair_query, candidates = _pair_candidates(request, need)
     context = {
         "need": need,
+        "claim": claim_on(need),
         "pair_query": pair_query,
         "candidates": candidates,
         "remaining": services.need_remaining(need),

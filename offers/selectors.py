@@ -14,6 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
+from core.claims import claimed_by_others
 from core.staff_filters import QUEUE_KEYS, QueueFilterForm, annotate_queue, apply_filters
 from offers.models import Offer, OfferQuerySet, normalise_phone, offer_urgency_rank
 
@@ -46,10 +47,12 @@ def next_to_review(
     query: QueryDict, *, after: Offer, by: User, filters: Sequence[str]
 ) -> Offer | None:
     """The pending offer an agent takes after deciding on ``after``: the first of the
-    moderation queue as they filtered it (``query``), other than ``after``."""
+    moderation queue as they filtered it (``query``), other than ``after`` and than those
+    another agent holds (``core.claims``)."""
     form = QueueFilterForm(query or None, filters=filters)
     queue = apply_filters(moderation_queue(), form, paths=OFFER_FILTER_PATHS)
-    return queue.exclude(pk=after.pk).order_by(*QUEUE_KEYS).first()
+    others = claimed_by_others(Offer, by).values("target_id")
+    return queue.exclude(pk=after.pk).exclude(pk__in=others).order_by(*QUEUE_KEYS).first()
 
 
 def staff_offers() -> QuerySet[Offer]:

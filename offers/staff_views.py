@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
+from core.claims import attach_claims, claim_on, claim_release, claim_take
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, parse_id
 from core.keyset import CURSOR_PARAMETER, KeysetPage, page_from_request
@@ -52,6 +54,7 @@ def _filtered(
 def queue(request: HttpRequest) -> HttpResponse:
     """Pending offers by urgency then waiting time, filtered and paged by keyset."""
     form, page = _filtered(request, selectors.moderation_queue(), QUEUE_FILTERS)
+    attach_claims(page)
     return render(request, "offers/staff/queue.html", {"filters": form, "page": page})
 
 
@@ -136,6 +139,8 @@ def _review_context(offer: Offer, **extra: Any) -> dict[str, Any]:
     checks = {check.step: check for check in offer.housing_checks.select_related("done_by")}
     return {
         "offer": offer,
+        "claim": claim_on(offer),
+        "claim_kind": "offer",
         "steps": [
             {"code": code, "label": label, "check": checks.get(code)}
             for code, label in HousingCheck.Step.choices
@@ -226,6 +231,8 @@ def _after_decision(request: AuthenticatedRequest, decided: Offer) -> HttpRespon
     queue as the agent filtered it (one click, one page per offer)."""
     queue = QueryDict(request.POST.get("queue", ""), mutable=True)
     queue.pop(CURSOR_PARAMETER, None)
+    if (held := claim_on(decided)) is not None and held.holder_id == request.user.pk:
+        claim_release(target=decided, by=request.user)
     suffix = f"?{queue.urlencode()}" if queue else ""
     if request.POST.get("then") != "next":
         return redirect(reverse("offers-staff:queue") + suffix)
@@ -235,6 +242,9 @@ def _after_decision(request: AuthenticatedRequest, decided: Offer) -> HttpRespon
     if following is None:
         messages.info(request, _("Nothing more to review in this queue."))
         return redirect(reverse("offers-staff:queue") + suffix)
+    # Taken by someone between the read and the claim: its page will say by whom.
+    with suppress(DomainError):
+        claim_take(target=following, by=request.user)
     return redirect(reverse("offers-staff:detail", args=[following.pk]) + suffix)
 
 

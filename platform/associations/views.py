@@ -25,6 +25,7 @@ from associations.forms import (
 )
 from associations.models import Invitation, PublicListing
 from core.audit import audit
+from core.claims import attach_claims, claim_on
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404
 from core.keyset import page_from_request
@@ -183,7 +184,7 @@ def staff_queue(request: AuthenticatedRequest) -> HttpResponse:
     )
     context = {
         "filters": form,
-        "queue": page_from_request(queue, request.GET, keys=QUEUE_KEYS),
+        "queue": attach_claims(page_from_request(queue, request.GET, keys=QUEUE_KEYS)),
         "refused": Organisation.objects.filter(
             verified_at__isnull=True, refused_at__isnull=False
         ).order_by("-refused_at")[:20],
@@ -211,6 +212,7 @@ def staff_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "organisation": organisation,
             "refusal_form": RefusalForm(),
             "withdraw_form": AccreditationWithdrawalForm(),
+            "claim": claim_on(organisation),
         },
     )
 

@@ -218,11 +218,11 @@ def test_the_queue_page_says_how_many_more_and_links_the_next_page(staff_client:
 QUEUE_PAGES = [
     # session, user, unread messages, memberships; categories and districts of the filters;
     # then the rows (and their bounded "more" count when a page is full)
-    ("offers-staff:queue", 7),
+    ("offers-staff:queue", 8),  # and who holds which (core.claims)
     ("offers-staff:search", 7),
     ("offers-staff:call-back", 7),
     ("needs-staff:list", 9),  # the needs' districts, and the access to internal references
-    ("associations-staff:queue", 8),  # the organisations' districts, the refused ones
+    ("associations-staff:queue", 9),  # their districts, the refused ones, who holds which
     ("matching-staff:awaiting", 7),
     ("matching-staff:to-call", 9),
 ]

@@ -270,7 +270,7 @@ def test_the_workbench_makes_few_queries(
     make_mine(count, resident, organisation, sector, staff)
     batch_run()
     client = client_for(staff)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("matching-staff:workbench")).status_code == 200
 
 
