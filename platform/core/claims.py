@@ -54,6 +54,15 @@ def _of(target: models.Model) -> dict[str, Any]:
     return {"target_type": ContentType.objects.get_for_model(target), "target_id": target.pk}
 
 
+def _kind(model: type[models.Model] | models.Model) -> dict[str, str]:
+    # Reads join the content type rather than look it up: the same queries on every page,
+    # whether or not this process has cached the content types yet.
+    return {
+        "target_type__app_label": model._meta.app_label,
+        "target_type__model": model._meta.model_name or "",
+    }
+
+
 def _held_message(claim: Claim) -> str:
     return _("%(name)s holds it since %(time)s.") % {
         "name": claim.holder.get_short_name(),
@@ -104,7 +113,9 @@ def claim_release(*, target: models.Model, by: Any) -> bool:
 
 def claim_on(target: models.Model) -> Claim | None:
     """The live claim on one item, with its holder."""
-    return live_claims().select_related("holder").filter(**_of(target)).first()
+    return (
+        live_claims().select_related("holder").filter(**_kind(target), target_id=target.pk).first()
+    )
 
 
 def attach_claims(items: Items) -> Items:
@@ -113,12 +124,11 @@ def attach_claims(items: Items) -> Items:
     found = list(items)
     if not found:
         return items
-    kind = ContentType.objects.get_for_model(found[0])
     claims = {
         claim.target_id: claim
         for claim in live_claims()
         .select_related("holder")
-        .filter(target_type=kind, target_id__in=[item.pk for item in found])
+        .filter(**_kind(found[0]), target_id__in=[item.pk for item in found])
     }
     for item in found:
         item.claim = claims.get(item.pk)
@@ -127,5 +137,4 @@ def attach_claims(items: Items) -> Items:
 
 def claimed_by_others(model: type[models.Model], by: Any) -> QuerySet[Claim]:
     """Live claims of other agents on items of ``model`` (for "… and next" to skip)."""
-    kind = ContentType.objects.get_for_model(model)
-    return live_claims().filter(target_type=kind).exclude(holder=by)
+    return live_claims().filter(**_kind(model)).exclude(holder=by)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
