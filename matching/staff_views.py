@@ -11,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.audit import audit
 from core.claims import attach_claims, claim_on
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404, parse_id
@@ -20,7 +21,13 @@ from core.keyset import LOOK_AHEAD, bounded_count, page_from_request
 from core.permissions import staff_required
 from core.staff_filters import QUEUE_KEYS, QueueFilterForm, apply_filters
 from matching import follow_up, retrieval, services, tasks
-from matching.forms import CancelForm, CompleteForm, OnBehalfForm, RoomAnswerForm
+from matching.forms import (
+    CancelForm,
+    CompleteForm,
+    OnBehalfForm,
+    RoomAnswerForm,
+    StaffSearchForm,
+)
 from matching.models import BatchRun, CheckIn, Match
 from matching.selectors import (
     AWAITING_STATES,
@@ -34,9 +41,9 @@ from matching.selectors import (
     suggestions_to_review,
 )
 from needs.models import Need
-from needs.selectors import NEED_FILTER_PATHS, TO_PLACE_KEYS, staff_queue
+from needs.selectors import NEED_FILTER_PATHS, TO_PLACE_KEYS, need_search, staff_queue
 from offers.models import Offer
-from offers.selectors import offer_search
+from offers.selectors import offer_search, search_kind
 
 QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
 PAIR_CANDIDATES = 10
@@ -144,7 +151,8 @@ def _pair_candidates(request: HttpRequest, need: Need) -> tuple[str, list[Any]]:
     query = request.GET.get("offer_q", "").strip()[:100]
     if not query:
         return "", []
-    found = offer_search(query, Offer.objects.published())[:PAIR_CANDIDATES]
+    # Words, a street or a number only: a contact never goes in an address.
+    found = offer_search(query, Offer.objects.published(), contact=False)[:PAIR_CANDIDATES]
     return query, [(offer, retrieval.pair_problems(need, offer)) for offer in found]
 
 
@@ -343,3 +351,32 @@ def cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.match_cancel(match=match, by=request.user, reason=reason)
     messages.success(request, _("The match is cancelled; what it held is free again."))
     return redirect("matching-staff:match", pk=pk)
+
+
+SEARCH_SHOWN = 50
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def search(request: AuthenticatedRequest) -> HttpResponse:
+    """One search box over offers and needs. Posted, never in the address: a caller's
+    phone or e-mail must not sit in a log or a browser's history. Each search is
+    audited (what it looked for, never the text); results show no contact."""
+    form = StaffSearchForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["q"]
+        offers = list(offer_search(text)[: SEARCH_SHOWN + 1])
+        needs = list(need_search(text, request.user)[: SEARCH_SHOWN + 1])
+        audit(actor=request.user, action="matching.staff_search.done", detail={
+            "by": search_kind(text), "offers": len(offers), "needs": len(needs),
+        })  # fmt: skip
+        context |= {
+            "searched": True,
+            "offers": offers[:SEARCH_SHOWN],
+            "needs": needs[:SEARCH_SHOWN],
+            "more_offers": len(offers) > SEARCH_SHOWN,
+            "more_needs": len(needs) > SEARCH_SHOWN,
+            "shown": SEARCH_SHOWN,
+        }
+    return render(request, "matching/staff/search.html", context)

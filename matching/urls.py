@@ -26,6 +26,7 @@ staff_urlpatterns = (
         ),
         path("mises-en-relation/a-appeler/", staff_views.to_call, name="to-call"),
         path("mises-en-relation/en-attente/", staff_views.awaiting, name="awaiting"),
+        path("recherche/", staff_views.search, name="search"),
         path("mises-en-relation/besoin/<int:pk>/", staff_views.need, name="need"),
         path("mises-en-relation/besoin/<int:pk>/associer/", staff_views.pair, name="pair"),
         path("mises-en-relation/offre/<int:pk>/", staff_views.offer, name="offer"),

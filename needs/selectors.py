@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -17,6 +19,7 @@ from core.small_counts import Published, protect
 from core.staff_filters import QUEUE_KEYS, annotate_queue, urgency_rank
 from core.vocabulary import HelpKind
 from needs.models import Need, NeedQuerySet
+from needs.search import NEED_MATCHES
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -66,6 +69,25 @@ def staff_queue() -> QuerySet[Need]:
         )
         .order_by(*TO_PLACE_KEYS)
     )
+
+
+def need_search(query: str, user: object) -> QuerySet[Need]:
+    """Needs whose note or accessibility hold the words of ``query`` (PostgreSQL: full
+    text without accents on a GIN index, ``needs/search.py``; elsewhere ``icontains``),
+    whose id it is, or whose internal reference it is where ``user`` may read that
+    reference (``roles.internal_reference_access``: staff, for needs met at a counter)."""
+    text = " ".join(query.split())[:100]
+    if not text or not roles.is_staff_member(user):
+        return Need.objects.none()
+    if connection.vendor == "postgresql":
+        # A constant statement; the text is a bound parameter.
+        condition = Q(pk__in=RawSQL(NEED_MATCHES, [text]))  # noqa: S611
+    else:
+        condition = Q(note__icontains=text) | Q(accessibility__icontains=text)
+    if text.isdigit() and len(text) < 10:
+        condition |= Q(pk=int(text))
+    condition |= Q(internal_reference__iexact=text, organisation__isnull=True)
+    return Need.objects.filter(condition).select_related("category", "organisation").order_by("-id")
 
 
 def reopened_after_match() -> NeedQuerySet:

@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, Upper
 from django.http import QueryDict
 from django.utils import timezone
@@ -17,6 +19,7 @@ from accounts.models import User
 from core.claims import claimed_by_others
 from core.staff_filters import QUEUE_KEYS, QueueFilterForm, annotate_queue, apply_filters
 from offers.models import Offer, OfferQuerySet, normalise_phone, offer_urgency_rank
+from offers.search import OFFER_MATCHES
 
 DUPLICATES_SHOWN = 10
 
@@ -175,22 +178,48 @@ def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
 
 
-def offer_search(query: str, offers: QuerySet[Offer] | None = None) -> QuerySet[Offer]:
-    """Offers whose title, description, street or postcode holds ``query``, or whose id,
-    caller's phone (normalised) or e-mail it is; staff only (``docs/offers.md``)."""
+def search_kind(text: str) -> str:
+    """What a staff search looks for: a "phone" number, an "email", or "text"."""
+    if "@" in text:
+        return "email"
+    if len(normalise_phone(text)) >= 6 and not re.search(r"[^\d\s.+()-]", text):
+        return "phone"
+    return "text"
+
+
+def offer_search(
+    query: str, offers: QuerySet[Offer] | None = None, *, contact: bool = True
+) -> QuerySet[Offer]:
+    """Offers whose title, description, street or postcode hold the words of ``query``
+    (PostgreSQL: full text without accents, and trigrams for a typo in a title or a
+    street, on GIN indexes, ``offers/search.py``; elsewhere ``icontains``), or whose id
+    it is; with ``contact``, also whose caller's or owner's phone (normalised) or e-mail
+    it is. For staff only: the caller of this reads contact data and audits it."""
     offers = offers if offers is not None else Offer.objects.all()
-    text = query.strip()
-    condition = (
-        Q(title__icontains=text)
-        | Q(description__icontains=text)
-        | Q(street_address__icontains=text)
-        | Q(postcode=text)
-    )
+    text = " ".join(query.split())[:100]
+    if not text:
+        return offers.none()
+    if connection.vendor == "postgresql":
+        # A constant statement; the text is a bound parameter.
+        condition = Q(pk__in=RawSQL(OFFER_MATCHES, [text, text]))  # noqa: S611
+    else:
+        condition = (
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(street_address__icontains=text)
+        )
+    condition |= Q(postcode=text)
     if text.isdigit() and len(text) < 10:
         condition |= Q(pk=int(text))
-    digits = normalise_phone(text)
-    if len(digits) >= 6 and not re.search(r"[^\d\s.+()-]", text):
-        condition |= Q(caller_phone=digits)
-    if "@" in text:
+    kind = search_kind(text)
+    if contact and kind == "phone":
+        digits = normalise_phone(text)
+        owners = [
+            user.pk
+            for user in User.objects.filter(phone__endswith=digits[-2:]).only("pk", "phone")
+            if normalise_phone(user.phone) == digits
+        ]
+        condition |= Q(caller_phone=digits) | Q(owner__in=owners)
+    if contact and kind == "email":
         condition |= Q(caller_email__iexact=text) | Q(owner__email__iexact=text)
     return offers.filter(condition).select_related("sector", "category").order_by("-id")

@@ -1,0 +1,15 @@
+"""The SQL of the staff search over offers, shared by its query and its indexes
+(``offers/migrations/0006_search_indexes.py``): PostgreSQL uses an index only for the very
+expression it was built on. ``entraide_unaccent`` is created by core's migrations."""
+
+OFFER_DOCUMENT = (
+    "entraide_unaccent(coalesce(title, '') || ' ' || coalesce(description, '') || ' ' "
+    "|| coalesce(street_address, '') || ' ' || coalesce(postcode, ''))"
+)
+OFFER_FUZZY = "entraide_unaccent(coalesce(title, '') || ' ' || coalesce(street_address, ''))"
+OFFER_MATCHES = (
+    "SELECT id FROM offers_offer WHERE "  # noqa: S608 (constants only; the text is a bound parameter)
+    f"to_tsvector('simple'::regconfig, {OFFER_DOCUMENT}) "
+    "@@ plainto_tsquery('simple'::regconfig, entraide_unaccent(%s)) "
+    f"OR ({OFFER_FUZZY}) %%> entraide_unaccent(%s)"
+)
