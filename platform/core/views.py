@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
@@ -169,3 +169,16 @@ def claim_release_view(request: AuthenticatedRequest, kind: str, pk: int) -> Htt
     if claim_release(target=target, by=request.user):
         messages.success(request, _("Released: another agent can take it."))
     return _back(request)
+
+
+STAFF_COUNT_CAP = 999
+
+
+@staff_required
+@require_GET
+def staff_counts(request: HttpRequest) -> HttpResponse:
+    """What waits in every staff queue, for the badge of the staff menu (loaded after the
+    page, so that no page pays for it; the staff home lists each queue)."""
+    waiting = sum(queue.count() for queue in staff_queues())
+    context = {"waiting": min(waiting, STAFF_COUNT_CAP), "capped": waiting > STAFF_COUNT_CAP}
+    return render(request, "core/_staff_counts.html", context)
