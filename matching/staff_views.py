@@ -47,6 +47,7 @@ from offers.selectors import offer_search, search_kind
 
 QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
 PAIR_CANDIDATES = 10
+SUGGESTIONS_SHOWN = 20  # cards to read, a page at a time
 
 
 def _filters(request: HttpRequest, **kwargs: object) -> QueueFilterForm:
@@ -68,7 +69,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": form,
         "needs": needs_page,
-        "suggested": page_from_request(suggested, request.GET, keys=SUGGESTION_KEYS),
+        "suggested": page_from_request(
+            suggested, request.GET, keys=SUGGESTION_KEYS, size=SUGGESTIONS_SHOWN
+        ),
         "runs": BatchRun.objects.all()[:5],
         "live": bounded_count(Match.objects.filter(status__in=Match.AWAITING_ANSWER)),
         "look_ahead": LOOK_AHEAD,
@@ -152,8 +155,9 @@ def _pair_candidates(request: HttpRequest, need: Need) -> tuple[str, list[Any]]:
     if not query:
         return "", []
     # Words, a street or a number only: a contact never goes in an address.
-    found = offer_search(query, Offer.objects.published(), contact=False)[:PAIR_CANDIDATES]
-    return query, [(offer, retrieval.pair_problems(need, offer)) for offer in found]
+    found = list(offer_search(query, Offer.objects.published(), contact=False)[:PAIR_CANDIDATES])
+    problems = retrieval.problems_of_pairs(need, found)
+    return query, [(offer, problems[offer.pk]) for offer in found]
 
 
 @staff_required

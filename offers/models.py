@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -304,6 +304,21 @@ class Offer(models.Model):
             models.Index(Upper("street_address"), name="offer_street_address_upper"),
             # Figures by period: created in a period, by kind and state (reports).
             models.Index(fields=["created_at", "kind", "status"], name="offer_created_kind_status"),
+            # The staff's lists in their order (core.staff_filters.QUEUE_KEYS): every offer,
+            # and the pending ones, read in order from the index, a page at a time.
+            models.Index(
+                offer_urgency_rank(),
+                Coalesce("submitted_at", "created_at"),
+                F("id"),
+                name="offer_staff_order",
+            ),
+            models.Index(
+                offer_urgency_rank(),
+                Coalesce("submitted_at", "created_at"),
+                F("id"),
+                condition=Q(status="pending"),
+                name="offer_pending_order",
+            ),
             # Beds offered now: the capacity of published offers, read from the index alone.
             models.Index(
                 fields=["kind", "capacity"],
