@@ -306,8 +306,8 @@ def main() -> None:
     print(f"Staff pages benchmark — {common.machine()}; PostgreSQL "
           f"{connection.cursor().connection.info.server_version}; {load()}")  # fmt: skip
     scale = args.scale
-    built = build_city(int(args.offers * scale), int(args.needs * scale),
-                       int(args.pending * scale), int(args.organisations * scale), args.seed)  # fmt: skip
+    sizes = (args.offers, args.needs, args.pending, args.organisations)
+    built = build_city(*(int(size * scale) for size in sizes), args.seed)
     page_figures(built, args.repeats)
 
 

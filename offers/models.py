@@ -68,10 +68,11 @@ def offer_urgency_rank() -> models.Case:
     nights in an emergency are critical (someone sleeps outside tonight), other housing is
     high (beds are what a surge lacks), goods and skills normal."""
     return models.Case(
-        models.When(kind=HelpKind.HOUSING, housing_type="emergency", then=models.Value(CRITICAL)),
-        models.When(kind=HelpKind.HOUSING, then=models.Value(HIGH)),
+        models.When(housing_type="emergency", kind="housing", then=models.Value(CRITICAL)),
+        models.When(kind="housing", then=models.Value(HIGH)),
+        # No explicit output field: an integer is inferred, and an index on this
+        # expression (Meta.indexes) compares equal to its migration's.
         default=models.Value(NORMAL),
-        output_field=models.IntegerField(),
     )
 
 
