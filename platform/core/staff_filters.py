@@ -95,7 +95,7 @@ class QueueFilterForm(forms.Form):
         keep = set(filters)
         if not states:
             keep.discard("state")
-        for name in list(self.fields):
+        for name in ALL_FILTERS:  # a subclass's own fields stay
             if name not in keep:
                 del self.fields[name]
         if "state" in self.fields:

@@ -266,3 +266,11 @@ def test_the_proposals_awaiting_answers_are_for_staff(
     user = None if role == "visitor" else request.getfixturevalue(role)
     response = client_for(user).get(reverse("matching-staff:awaiting"))
     assert response.status_code == status
+
+
+def test_the_needs_list_keeps_its_own_filter_of_notes_to_clean(staff_client: Client) -> None:
+    flagged = NeedFactory(note="x", note_flags=["email"])
+    NeedFactory()
+    response = staff_client.get(reverse("needs-staff:list"), {"flagged": "on"})
+    assert "flagged" in response.context["filters"].fields
+    assert list(response.context["page"]) == [flagged]
