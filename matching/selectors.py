@@ -67,9 +67,11 @@ def suggestions_to_review() -> QuerySet[Match]:
     longest open first, each need's offers by score (``SUGGESTION_KEYS``), with what a
     card shows."""
     return _match_queue(
-        Match.objects.filter(status=Match.Status.SUGGESTED).select_related(
-            "need__category", "need__organisation", "offer__sector", "offer__category"
-        ),
+        # The offers are read for the page's rows only: joined to every suggestion, the
+        # planner would rather scan the whole offer table.
+        Match.objects.filter(status=Match.Status.SUGGESTED)
+        .select_related("need__category", "need__organisation")
+        .prefetch_related("offer__sector", "offer__category"),
         Coalesce("need__opened_at", "need__created_at"),
     )
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -18,10 +16,14 @@ from core.models import Category
 from core.small_counts import Published, protect
 from core.staff_filters import QUEUE_KEYS, annotate_queue, urgency_rank
 from core.vocabulary import HelpKind
-from needs.models import Need, NeedQuerySet
+from needs.models import (
+    Need,
+    NeedQuerySet,
+    need_attention_first,
+    need_attention_order,
+    need_waiting_since,
+)
 from needs.search import NEED_MATCHES
-
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def needs_visible_to(user: object) -> NeedQuerySet:
@@ -51,7 +53,7 @@ def staff_needs(needs: QuerySet[Need] | None = None) -> QuerySet[Need]:
     return annotate_queue(
         needs if needs is not None else Need.objects.all(),
         rank=urgency_rank(),
-        waiting_since=Coalesce("opened_at", "created_at"),
+        waiting_since=need_waiting_since(),
     )
 
 
@@ -59,12 +61,11 @@ def staff_queue() -> QuerySet[Need]:
     """Open needs in the order staff should take them: households to place again after a
     stay ended (longest waiting first), then critical, high and normal urgency, each by
     how long it has been open (``TO_PLACE_KEYS``). The queue of the matching workbench."""
-    first = Case(When(attention_since__isnull=False, then=Value(0)), default=Value(1))
     return (
         staff_needs(Need.objects.active().select_related("category", "organisation"))
         .annotate(
-            attention_first=first,
-            attention_order=Coalesce("attention_since", Value(_EPOCH)),
+            attention_first=need_attention_first(),
+            attention_order=need_attention_order(),
             urgency_order=F("queue_rank"),
         )
         .order_by(*TO_PLACE_KEYS)

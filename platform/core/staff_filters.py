@@ -45,8 +45,9 @@ def urgency_rank(field: str = "urgency") -> Case:
     return Case(
         When(**{field: "critical"}, then=Value(CRITICAL)),
         When(**{field: "high"}, then=Value(HIGH)),
+        # No explicit output field (an integer is inferred): an index on this expression
+        # then compares equal to its migration's.
         default=Value(NORMAL),
-        output_field=IntegerField(),
     )
 
 
