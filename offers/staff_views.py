@@ -38,7 +38,7 @@ from offers.forms import (
 from offers.models import HostCharter, HousingCheck, Offer
 
 QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
-BULK_MAX = 200  # ticked offers published at once (a page holds 50)
+BULK_MAX = 200  # ticked offers published at once (a page holds core.keyset.PAGE_SIZE)
 
 
 def _filtered(

@@ -27,7 +27,9 @@ from django.core import signing
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, QueryDict
 
-PAGE_SIZE = 50
+# Rows a staff page shows: enough to scan, few enough to render fast on a busy server
+# (bench/staff.py); "… and next" and the filters do the rest.
+PAGE_SIZE = 25
 LOOK_AHEAD = 1000
 CURSOR_PARAMETER = "after"
 _SALT = "core.keyset"

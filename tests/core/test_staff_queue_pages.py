@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core.keyset import BadCursor, bounded_count, keyset_page
+from core.keyset import PAGE_SIZE, BadCursor, bounded_count, keyset_page
 from core.staff_filters import QUEUE_KEYS
 from matching.models import CheckIn, Match
 from needs.models import Need
@@ -201,7 +201,7 @@ def test_a_forged_cursor_names_no_page(staff_client: Client) -> None:
 
 
 def test_the_queue_page_says_how_many_more_and_links_the_next_page(staff_client: Client) -> None:
-    for _ in range(53):
+    for _ in range(PAGE_SIZE + 3):
         OfferFactory(pending=True)
     response = staff_client.get(reverse("offers-staff:queue"), {"kind": "donation"})
     body = response.content.decode()
