@@ -320,6 +320,12 @@ class Offer(models.Model):
                 condition=Q(status="pending"),
                 name="offer_pending_order",
             ),
+            # Offers taken by phone whose reminder went out: the staff's calls to make.
+            models.Index(
+                fields=["reminder_sent_at"],
+                condition=Q(status="published", owner__isnull=True, reminder_sent_at__isnull=False),
+                name="offer_call_back",
+            ),
             # Beds offered now: the capacity of published offers, read from the index alone.
             models.Index(
                 fields=["kind", "capacity"],

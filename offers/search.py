@@ -7,9 +7,14 @@ OFFER_DOCUMENT = (
     "|| coalesce(street_address, '') || ' ' || coalesce(postcode, ''))"
 )
 OFFER_FUZZY = "entraide_unaccent(coalesce(title, '') || ' ' || coalesce(street_address, ''))"
-OFFER_MATCHES = (
+# Offers holding every word, accents aside; and, when none does, those whose title or
+# street is close to the text (a typo), by trigrams.
+OFFER_WORDS = (
     "SELECT id FROM offers_offer WHERE "  # noqa: S608 (constants only; the text is a bound parameter)
     f"to_tsvector('simple'::regconfig, {OFFER_DOCUMENT}) "
-    "@@ plainto_tsquery('simple'::regconfig, entraide_unaccent(%s)) "
-    f"OR ({OFFER_FUZZY}) %%> entraide_unaccent(%s)"
+    "@@ plainto_tsquery('simple'::regconfig, entraide_unaccent(%s))"
+)
+OFFER_NEAR = (
+    "SELECT id FROM offers_offer WHERE "  # noqa: S608 (constants only; the text is a bound parameter)
+    f"({OFFER_FUZZY}) %%> entraide_unaccent(%s)"
 )

@@ -19,7 +19,7 @@ from accounts.models import User
 from core.claims import claimed_by_others
 from core.staff_filters import QUEUE_KEYS, QueueFilterForm, annotate_queue, apply_filters
 from offers.models import Offer, OfferQuerySet, normalise_phone, offer_urgency_rank
-from offers.search import OFFER_MATCHES
+from offers.search import OFFER_NEAR, OFFER_WORDS
 
 DUPLICATES_SHOWN = 10
 
@@ -200,8 +200,11 @@ def offer_search(
     if not text:
         return offers.none()
     if connection.vendor == "postgresql":
-        # A constant statement; the text is a bound parameter.
-        condition = Q(pk__in=RawSQL(OFFER_MATCHES, [text, text]))  # noqa: S611
+        # Constant statements; the text is a bound parameter. Trigrams (slower, broader)
+        # only when no offer holds the words: a typo.
+        words = Q(pk__in=RawSQL(OFFER_WORDS, [text]))  # noqa: S611
+        near = Q(pk__in=RawSQL(OFFER_NEAR, [text]))  # noqa: S611
+        condition = words if offers.filter(words).exists() else near
     else:
         condition = (
             Q(title__icontains=text)

@@ -40,12 +40,16 @@ def approve_three_in_one_district(page: Page, district: str) -> None:
     expect(page.get_by_role("link", name="Blankets 1")).to_have_count(0)  # another district
     assert_accessible(page)
     page.get_by_role("link", name="Sheets 1").click()
+    loads: list[str] = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
     for number in (1, 2, 3):
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Sheets {number}")
         if number == 1:
             assert_accessible(page)
         page.get_by_role("button", name="Approve and next").click()
         expect(page.get_by_text("The offer is published and its owner told.")).to_be_visible()
+    # One click and one page load per moderated offer (the redirect is not a page shown).
+    assert len(loads) == 3
     # The fourth of the district is open, and held by this agent.
     expect(page.get_by_role("heading", level=1)).to_have_text("Sheets 4")
     expect(page.get_by_text("You hold it since")).to_be_visible()
