@@ -7,7 +7,9 @@ prints, for each staff page (the queues, the offer list, the workbench, a need's
 its search for pairing, the staff search by street and by phone), the server time through
 ``django.test.Client`` as a staff member (every query, the templates), median and p95 of
 interleaved runs, and its SQL queries at full scale next to a page of one row: a count that
-does not grow with the rows on the page. Target: p95 ≤ 150 ms.
+does not grow with the rows on the page. Target: p95 ≤ 150 ms. Last, a scripted browser
+(Debian's Chromium) moderates 100 pending donations with "Approve and next" and 100 in bulk
+after the preview: the clicks and page loads per offer (target: one of each, fewer in bulk).
 
 Run with ``make bench`` (``STAFF_BENCH_ARGS="--scale 0.1"`` to try it first) or
 ``.venv/bin/python bench/staff.py --help``. It uses its own database
@@ -20,6 +22,7 @@ import argparse
 import itertools
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -282,6 +285,94 @@ def growth(client: Any, get: Callable[[str], None]) -> None:
               f"{counts[1][0]:>3} rows: {counts[1][1]} queries")  # fmt: skip
 
 
+def browser_figures(staff_id: int, offers: int) -> None:
+    """A scripted browser (Debian's Chromium, Playwright) moderates ``offers`` pending
+    donations of one district with "Approve and next", then as many in bulk after the
+    preview: the clicks and page loads per moderated offer."""
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test import Client
+    from django.test.testcases import LiveServerThread
+    from django.utils import timezone
+    from playwright.sync_api import sync_playwright
+
+    from accounts.models import User
+    from core.models import Category, Sector
+    from offers.models import Offer
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        print("\nNo Chromium at /usr/bin/chromium: no browser figures.")
+        return
+    now = timezone.now()
+    bedding = Category.objects.get(code="bedding")
+    districts = []
+    for name in ("Bench one by one", "Bench in bulk"):
+        district = Sector.objects.create(code=name.lower().replace(" ", "-"), name=name,
+                                         position=999, centroid_latitude=Decimal("45.19"),
+                                         centroid_longitude=Decimal("5.72"))  # fmt: skip
+        Offer.objects.bulk_create(
+            Offer(kind="donation", status="pending", title=f"{name} {n}", sector=district,
+                  category=bedding, quantity=2, submitted_at=now - timedelta(minutes=n))
+            for n in range(offers)
+        )  # fmt: skip
+        districts.append(district)
+    client = Client()
+    client.force_login(User.objects.get(pk=staff_id))
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    url = f"http://127.0.0.1:{server.port}"
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
+                                         args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+    try:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": url, "value": session}])
+        page = context.new_page()
+        loads: list[str] = []
+        page.on("load", lambda loaded: loads.append(loaded.url))
+        clicks = 0
+        page.goto(f"{url}/equipe/offres/?district={districts[0].pk}")
+        page.get_by_role("link", name=f"{districts[0].name} {offers - 1}", exact=True).click()
+        clicks += 1
+        started = time.perf_counter()
+        while page.get_by_role("button", name="Approve and next").count():
+            page.get_by_role("button", name="Approve and next").click()
+            clicks += 1
+            page.wait_for_load_state("load")
+        one_by_one = time.perf_counter() - started
+        done = Offer.objects.filter(sector=districts[0], status="published").count()
+        print(f"\nModeration in a browser ({offers} pending donations each way, {load()}):")
+        print(f"  approve and next: {done} published, {clicks / done:.2f} clicks and "
+              f"{(len(loads) - 1) / done:.2f} page loads per offer, "
+              f"{one_by_one / done * 1000:.0f} ms per offer")  # fmt: skip
+        loads.clear()
+        clicks = ticks = 0
+        page.goto(f"{url}/equipe/offres/?district={districts[1].pk}")
+        while page.get_by_role("checkbox").count():
+            boxes = page.get_by_role("checkbox")
+            for index in range(boxes.count()):
+                boxes.nth(index).check()
+                ticks += 1
+            page.get_by_role("button", name="Preview the ticked offers of goods and skills").click()
+            page.get_by_role("button", name=re.compile("^Publish th")).click()
+            clicks += 2
+            page.wait_for_load_state("load")
+        done = Offer.objects.filter(sector=districts[1], status="published").count()
+        print(
+            f"  in bulk after the preview: {done} published, {ticks / done:.2f} ticks, "
+            f"{clicks / done:.2f} clicks and {len(loads) / done:.2f} page loads per offer"
+        )
+    finally:
+        browser.close()
+        playwright.stop()
+        server.terminate()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_STAFF_URL", DEFAULT_URL))
@@ -292,6 +383,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every size")
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--browser-offers", type=int, default=100,
+        help="pending donations moderated in a scripted browser (0: none)",
+    )  # fmt: skip
     args = parser.parse_args()
     common.ensure_database(args.database_url)
     configure_environment(args.database_url)
@@ -309,6 +404,8 @@ def main() -> None:
     sizes = (args.offers, args.needs, args.pending, args.organisations)
     built = build_city(*(int(size * scale) for size in sizes), args.seed)
     page_figures(built, args.repeats)
+    if args.browser_offers:
+        browser_figures(built["staff_id"], args.browser_offers)
 
 
 if __name__ == "__main__":
