@@ -85,3 +85,14 @@ class OnBehalfForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class StaffSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search offers and needs"),
+        max_length=100,
+        help_text=_(
+            "Words of a title or a note, a street, a postcode, a caller's phone or e-mail, "
+            "an internal reference of a need met at a counter, or a number."
+        ),
+    )

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.claims import register_claimable
 from core.staff_queues import StaffQueue, register_staff_queue
 from matching.models import CheckIn, Match
 from notifications.registry import Audience, Channel, NotificationType, register
@@ -124,3 +125,5 @@ register_staff_queue(
         url="/equipe/mises-en-relation/",
     )
 )
+
+register_claimable("check_in", CheckIn)

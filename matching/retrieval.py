@@ -657,6 +657,27 @@ def pair_problems(need: Need, offer: Offer) -> list[str]:
     return [str(_RULE_LABELS[name]) for name in broken]
 
 
+def problems_of_pairs(need: Need, offers: list[Offer]) -> dict[int, list[str]]:
+    """``pair_problems`` of one need with many offers (the offers staff searched for on a
+    need's page): the need's facts once, the offers' in two queries."""
+    if need.status not in Need.ACTIVE:
+        return {offer.pk: [_("the need is not open")] for offer in offers}
+    facts = need_facts(need)
+    ids = [offer.pk for offer in offers]
+    rows = {row[0]: row for row in Offer.objects.filter(pk__in=ids).values_list(*OFFER_COLUMNS)}
+    held_units, pending = load_of(ids)
+    found: dict[int, list[str]] = {}
+    for offer in offers:
+        if offer.status != Offer.Status.PUBLISHED:
+            found[offer.pk] = [_("the offer is not published")]
+            continue
+        side = offer_facts_from_row(
+            rows[offer.pk], held=held_units.get(offer.pk, 0), pending=pending.get(offer.pk, 0)
+        )
+        found[offer.pk] = [str(_RULE_LABELS[name]) for name in violations(facts, side)]
+    return found
+
+
 @dataclass(frozen=True)
 class PlannedElsewhere:
     """An offer the current plan gives to another need, and what moving it would cost."""

@@ -160,6 +160,31 @@ def match_propose(
 
 
 @transaction.atomic
+def match_pair_by_hand(*, need: Need, offer: Offer, by: User) -> Match:
+    """Staff pair a need with a published offer they found themselves (the engine did not
+    suggest it). The engine's hard constraints (``matching/engine/constraints.py``, read
+    through ``retrieval.pair_problems``) are checked first: a pair that breaks one is
+    refused with the rule's name; a fitting pair is proposed like any other, its score
+    and reasons computed."""
+    problems = retrieval.pair_problems(need, offer)
+    if problems:
+        raise DomainError(
+            _("This pair breaks a rule of matching: %(rules)s.") % {"rules": "; ".join(problems)},
+            code="breaks_rule",
+        )
+    suggestion = retrieval.scored_pair(need, offer)
+    match = match_propose(
+        need=need,
+        offer=offer,
+        by=by,
+        score=suggestion.total if suggestion else 0,
+        criteria=suggestion.criteria if suggestion else [],
+    )
+    audit(actor=by, action="matching.match.paired_by_hand", target=match)
+    return match
+
+
+@transaction.atomic
 def match_propose_suggestion(*, match: Match, by: User) -> list[Match]:
     """Propose a stored suggestion exactly as planned: its units, its reasons, and for a
     combination both offers together, or nothing if one of them no longer fits."""

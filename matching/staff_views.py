@@ -3,50 +3,111 @@ to propose, batch runs whose suggestions are reviewed and proposed in bulk."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.audit import audit
+from core.claims import attach_claims, claim_on
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404, parse_id
+from core.keyset import LOOK_AHEAD, bounded_count, page_from_request
 from core.permissions import staff_required
+from core.staff_filters import QUEUE_KEYS, QueueFilterForm, apply_filters
 from matching import follow_up, retrieval, services, tasks
-from matching.forms import CancelForm, CompleteForm, OnBehalfForm, RoomAnswerForm
+from matching.forms import (
+    CancelForm,
+    CompleteForm,
+    OnBehalfForm,
+    RoomAnswerForm,
+    StaffSearchForm,
+)
 from matching.models import BatchRun, CheckIn, Match
-from matching.selectors import answers_to_collect, check_ins_to_call, rooms_to_ask_about
+from matching.selectors import (
+    AWAITING_STATES,
+    CHECK_IN_FILTER_PATHS,
+    MATCH_FILTER_PATHS,
+    SUGGESTION_KEYS,
+    answers_to_collect,
+    awaiting_answers,
+    check_ins_to_call,
+    rooms_to_ask_about,
+    suggestions_to_review,
+)
 from needs.models import Need
-from needs.selectors import staff_queue
+from needs.selectors import NEED_FILTER_PATHS, TO_PLACE_KEYS, need_search, staff_queue
 from offers.models import Offer
+from offers.selectors import offer_search, search_kind
+
+QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
+PAIR_CANDIDATES = 10
+SUGGESTIONS_SHOWN = 20  # cards to read, a page at a time
+
+
+def _filters(request: HttpRequest, **kwargs: object) -> QueueFilterForm:
+    return QueueFilterForm(request.GET or None, **kwargs)  # type: ignore[arg-type]
 
 
 @staff_required
+@require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
-    needs = staff_queue()[:50]
-    suggested = (
-        Match.objects.filter(status=Match.Status.SUGGESTED)
-        .select_related("need__category", "offer__sector", "offer__category")
-        .order_by("-need__urgency", "-score")[:200]
+    """Needs to place and the engine's suggestions, both by urgency rank then waiting
+    time, filtered alike, each list paged by keyset with its own cursor."""
+    form = _filters(request, filters=QUEUE_FILTERS)
+    needs = apply_filters(staff_queue(), form, paths=NEED_FILTER_PATHS)
+    suggested = apply_filters(suggestions_to_review(), form, paths=MATCH_FILTER_PATHS)
+    needs_page = page_from_request(
+        needs, request.GET, keys=TO_PLACE_KEYS, size=20, parameter="needs_after"
     )
+    attach_claims(needs_page)
     context = {
-        "needs": needs,
-        "suggested": suggested,
+        "filters": form,
+        "needs": needs_page,
+        "suggested": page_from_request(
+            suggested, request.GET, keys=SUGGESTION_KEYS, size=SUGGESTIONS_SHOWN
+        ),
         "runs": BatchRun.objects.all()[:5],
-        "live": Match.objects.filter(status__in=Match.AWAITING_ANSWER).count(),
+        "live": bounded_count(Match.objects.filter(status__in=Match.AWAITING_ANSWER)),
+        "look_ahead": LOOK_AHEAD,
     }
     return render(request, "matching/staff/workbench.html", context)
 
 
 @staff_required
+@require_GET
+def awaiting(request: HttpRequest) -> HttpResponse:
+    """Proposals waiting for an answer, by urgency then the longest waiting."""
+    form = _filters(request, filters=(*QUEUE_FILTERS, "state"), states=AWAITING_STATES)
+    matches = apply_filters(awaiting_answers(), form, paths=MATCH_FILTER_PATHS)
+    context = {"filters": form, "page": page_from_request(matches, request.GET, keys=QUEUE_KEYS)}
+    return render(request, "matching/staff/awaiting.html", context)
+
+
+@staff_required
+@require_GET
 def to_call(request: HttpRequest) -> HttpResponse:
     """People without an account whose answer staff must ask for by phone or at the
-    counter: proposals waiting for them, and rooms to ask about after a stay."""
+    counter: proposals waiting for them, check-ins due (the alerts), and rooms to ask
+    about after a stay; each list by urgency then waiting time, with its own cursor."""
+    form = _filters(request, filters=QUEUE_FILTERS)
+
+    def page(queryset: QuerySet[Any], paths: dict[str, str], parameter: str) -> Any:
+        filtered = apply_filters(queryset, form, paths=paths)
+        return page_from_request(filtered, request.GET, keys=QUEUE_KEYS, parameter=parameter)
+
     context = {
-        "to_collect": answers_to_collect()[:100],
-        "check_ins": check_ins_to_call()[:100],
-        "rooms": rooms_to_ask_about()[:100],
+        "filters": form,
+        "to_collect": page(answers_to_collect(), MATCH_FILTER_PATHS, "answers_after"),
+        "check_ins": attach_claims(
+            page(check_ins_to_call(), CHECK_IN_FILTER_PATHS, "check_ins_after")
+        ),
+        "rooms": page(rooms_to_ask_about(), MATCH_FILTER_PATHS, "rooms_after"),
     }
     return render(request, "matching/staff/to_call.html", context)
 
@@ -57,8 +118,12 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(Need.objects.select_related("category", "organisation"), pk=pk)
     suggestions = retrieval.suggestions_for_need(need)
     elsewhere = retrieval.planned_elsewhere(need, [s.subject.pk for s in suggestions])
+    pair_query, candidates = _pair_candidates(request, need)
     context = {
         "need": need,
+        "claim": claim_on(need),
+        "pair_query": pair_query,
+        "candidates": candidates,
         "remaining": services.need_remaining(need),
         "suggestions": [(s, elsewhere.get(s.subject.pk, [])) for s in suggestions],
         "plan": need.matches.filter(status=Match.Status.SUGGESTED).select_related("offer__sector"),
@@ -66,6 +131,33 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
         "matches": need.matches.exclude(status=Match.Status.SUGGESTED).select_related("offer"),
     }
     return render(request, "matching/staff/need.html", context)
+
+
+@staff_required
+@require_POST
+def pair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Pair the need with an offer staff searched for; the hard rules are checked."""
+    need = object_or_404(Need, str(pk))
+    offer = object_or_404(Offer, request.POST.get("offer"))
+    try:
+        match = services.match_pair_by_hand(need=need, offer=offer, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("matching-staff:need", pk=need.pk)
+    messages.success(request, _("Proposed. Both sides are told and asked to answer."))
+    return redirect("matching-staff:match", pk=match.pk)
+
+
+def _pair_candidates(request: HttpRequest, need: Need) -> tuple[str, list[Any]]:
+    """Published offers staff searched for on a need's page, each with the rules the pair
+    would break (none: it can be proposed)."""
+    query = request.GET.get("offer_q", "").strip()[:100]
+    if not query:
+        return "", []
+    # Words, a street or a number only: a contact never goes in an address.
+    found = list(offer_search(query, Offer.objects.published(), contact=False)[:PAIR_CANDIDATES])
+    problems = retrieval.problems_of_pairs(need, found)
+    return query, [(offer, problems[offer.pk]) for offer in found]
 
 
 @staff_required
@@ -267,3 +359,32 @@ def cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.match_cancel(match=match, by=request.user, reason=reason)
     messages.success(request, _("The match is cancelled; what it held is free again."))
     return redirect("matching-staff:match", pk=pk)
+
+
+SEARCH_SHOWN = 50
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def search(request: AuthenticatedRequest) -> HttpResponse:
+    """One search box over offers and needs. Posted, never in the address: a caller's
+    phone or e-mail must not sit in a log or a browser's history. Each search is
+    audited (what it looked for, never the text); results show no contact."""
+    form = StaffSearchForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["q"]
+        offers = list(offer_search(text)[: SEARCH_SHOWN + 1])
+        needs = list(need_search(text, request.user)[: SEARCH_SHOWN + 1])
+        audit(actor=request.user, action="matching.staff_search.done", detail={
+            "by": search_kind(text), "offers": len(offers), "needs": len(needs),
+        })  # fmt: skip
+        context |= {
+            "searched": True,
+            "offers": offers[:SEARCH_SHOWN],
+            "needs": needs[:SEARCH_SHOWN],
+            "more_offers": len(offers) > SEARCH_SHOWN,
+            "more_needs": len(needs) > SEARCH_SHOWN,
+            "shown": SEARCH_SHOWN,
+        }
+    return render(request, "matching/staff/search.html", context)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from core.models import Sector
 from core.pii import PersonalDataKind
+from core.staff_filters import QueueFilterForm
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from needs.models import Need
 from needs.selectors import categories_for
@@ -225,8 +226,13 @@ class NeedFilterForm(forms.Form):
     )
 
 
-class StaffNeedFilterForm(NeedFilterForm):
+class StaffNeedFilterForm(QueueFilterForm):
+    """The staff's needs list: the queue filters, and the notes to clean."""
+
     flagged = forms.BooleanField(label=_("Only notes to clean"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, states=Need.Status.choices, **kwargs)
 
 
 class CleanNoteForm(forms.Form):

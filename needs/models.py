@@ -7,19 +7,43 @@ matching engine filters on are plain indexed columns.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.lifecycle import TransitionLog
-from core.vocabulary import HelpKind, HouseholdType
+from core.staff_filters import urgency_rank
+from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 
 NOTE_WARNING = _(
     "Describe the need, not the person: no name, phone number, e-mail, date of birth, "
     "nationality, status or document number. City staff remove what should not be here."
 )
+
+
+# The keys of the staff's lists of needs (``needs.selectors``), indexed in Meta.indexes.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def need_waiting_since() -> Coalesce:
+    return Coalesce("opened_at", "created_at")
+
+
+def need_attention_first() -> models.Case:
+    # Households to place again after a stay ended come first.
+    return models.Case(
+        models.When(attention_since__isnull=False, then=models.Value(0)),
+        default=models.Value(1),
+    )
+
+
+def need_attention_order() -> Coalesce:
+    return Coalesce("attention_since", models.Value(EPOCH))
 
 
 class NeedQuerySet(models.QuerySet["Need"]):
@@ -219,6 +243,18 @@ class Need(models.Model):
             models.Index(fields=["step_free_access"], name="need_step_free"),
             models.Index(fields=["organisation", "status"], name="need_organisation_status"),
             models.Index(fields=["status", "attention_since"], name="need_attention_queue"),
+            # The staff's lists in their order (core.staff_filters.QUEUE_KEYS, and the
+            # households to place first), read in order from the index a page at a time.
+            models.Index(urgency_rank(), need_waiting_since(), F("id"), name="need_staff_order"),
+            models.Index(
+                need_attention_first(),
+                need_attention_order(),
+                urgency_rank(),
+                need_waiting_since(),
+                F("id"),
+                condition=Q(status__in=["open", "partly_matched"]),
+                name="need_to_place_order",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -241,6 +277,10 @@ class Need(models.Model):
         return self.status in self.EDITABLE
 
     @property
+    def language_labels(self) -> list[str]:
+        labels = dict(SPOKEN_LANGUAGES)
+        return [str(labels[code]) for code in self.languages if code in labels]
+
     def urgency_rank(self) -> int:
         return [self.Urgency.CRITICAL, self.Urgency.HIGH, self.Urgency.NORMAL].index(
             self.Urgency(self.urgency)

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core.claims import register_claimable
 from core.staff_queues import StaffQueue, register_staff_queue
 from needs.models import Need
 from needs.selectors import open_critical_count
@@ -30,3 +31,5 @@ register_staff_queue(
         url="/equipe/mises-en-relation/",
     )
 )
+
+register_claimable("need", Need)

@@ -5,15 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from accounts import roles
 from core.models import Category
 from core.small_counts import Published, protect
+from core.staff_filters import QUEUE_KEYS, annotate_queue, urgency_rank
 from core.vocabulary import HelpKind
-from needs.models import Need, NeedQuerySet
+from needs.models import (
+    Need,
+    NeedQuerySet,
+    need_attention_first,
+    need_attention_order,
+    need_waiting_since,
+)
+from needs.search import NEED_MATCHES
 
 
 def needs_visible_to(user: object) -> NeedQuerySet:
@@ -26,23 +36,59 @@ def needs_visible_to(user: object) -> NeedQuerySet:
     return needs.of_organisations(organisation_ids)
 
 
-def staff_queue() -> NeedQuerySet:
+NEED_FILTER_PATHS = {
+    "kind": "kind",
+    "category": "category",
+    "district": "sectors",
+    "state": "status",
+}
+# Households to place again after a stay ended come first (the longest waiting first),
+# then the urgency rank and how long each need has been open.
+TO_PLACE_KEYS = ("attention_first", "attention_order", *QUEUE_KEYS)
+
+
+def staff_needs(needs: QuerySet[Need] | None = None) -> QuerySet[Need]:
+    """Needs with the keys of the staff queues (``core.staff_filters``): the urgency rank
+    and since when each waits (published, else created)."""
+    return annotate_queue(
+        needs if needs is not None else Need.objects.all(),
+        rank=urgency_rank(),
+        waiting_since=need_waiting_since(),
+    )
+
+
+def staff_queue() -> QuerySet[Need]:
     """Open needs in the order staff should take them: households to place again after a
     stay ended (longest waiting first), then critical, high and normal urgency, each by
-    how long it has been open. The queue of the matching workbench."""
-    urgency = Case(
-        When(urgency=Need.Urgency.CRITICAL, then=Value(0)),
-        When(urgency=Need.Urgency.HIGH, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    first = Case(When(attention_since__isnull=False, then=Value(0)), default=Value(1))
+    how long it has been open (``TO_PLACE_KEYS``). The queue of the matching workbench."""
     return (
-        Need.objects.active()
-        .select_related("category", "organisation")
-        .annotate(attention_first=first, urgency_order=urgency)
-        .order_by("attention_first", "attention_since", "urgency_order", "opened_at", "id")
+        staff_needs(Need.objects.active().select_related("category", "organisation"))
+        .annotate(
+            attention_first=need_attention_first(),
+            attention_order=need_attention_order(),
+            urgency_order=F("queue_rank"),
+        )
+        .order_by(*TO_PLACE_KEYS)
     )
+
+
+def need_search(query: str, user: object) -> QuerySet[Need]:
+    """Needs whose note or accessibility hold the words of ``query`` (PostgreSQL: full
+    text without accents on a GIN index, ``needs/search.py``; elsewhere ``icontains``),
+    whose id it is, or whose internal reference it is where ``user`` may read that
+    reference (``roles.internal_reference_access``: staff, for needs met at a counter)."""
+    text = " ".join(query.split())[:100]
+    if not text or not roles.is_staff_member(user):
+        return Need.objects.none()
+    if connection.vendor == "postgresql":
+        # A constant statement; the text is a bound parameter.
+        condition = Q(pk__in=RawSQL(NEED_MATCHES, [text]))  # noqa: S611
+    else:
+        condition = Q(note__icontains=text) | Q(accessibility__icontains=text)
+    if text.isdigit() and len(text) < 10:
+        condition |= Q(pk=int(text))
+    condition |= Q(internal_reference__iexact=text, organisation__isnull=True)
+    return Need.objects.filter(condition).select_related("category", "organisation").order_by("-id")
 
 
 def reopened_after_match() -> NeedQuerySet:

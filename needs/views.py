@@ -22,7 +22,9 @@ from accounts.models import Organisation
 from associations.selectors import acting_organisation
 from core.audit import audit
 from core.http import AuthenticatedRequest, object_or_404
+from core.keyset import page_from_request
 from core.permissions import staff_required
+from core.staff_filters import QUEUE_KEYS, apply_filters
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind
 from needs import selectors, services
 from needs.forms import (
@@ -303,9 +305,20 @@ def act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
 @staff_required
 @require_GET
 def staff_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Every need by urgency then waiting time, filtered, paged by keyset."""
     form = StaffNeedFilterForm(request.GET or None)
-    needs = _filtered(selectors.needs_visible_to(request.user), form)
-    return render(request, "needs/staff/list.html", {"form": form, "page": _page(request, needs)})
+    needs = apply_filters(
+        selectors.staff_needs(selectors.needs_visible_to(request.user)),
+        form,
+        paths=selectors.NEED_FILTER_PATHS,
+    )
+    if form.is_valid() and form.cleaned_data.get("flagged"):
+        needs = needs.exclude(note_flags=[])
+    page = page_from_request(needs, request.GET, keys=QUEUE_KEYS)
+    readable = roles.internal_reference_access(request.user)
+    for need in page:
+        need.show_reference = readable(need.organisation_id)
+    return render(request, "needs/staff/list.html", {"filters": form, "page": page})
 
 
 @staff_required

@@ -210,16 +210,6 @@ class HousingCheckForm(forms.Form):
         self.initial.setdefault("done_on", timezone.localdate())
 
 
-class StaffOfferFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All")), *Offer.Status.choices], required=False
-    )
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("All")), *HelpKind.choices], required=False
-    )
-    q = forms.CharField(label=_("Title contains"), max_length=100, required=False)
-
-
 class CharterForm(forms.Form):
     """A new version of the host charter: one text per site language, French required."""
 

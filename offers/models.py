@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,7 @@ from core.dates import MAX_YEARS_AHEAD, too_far_ahead
 from core.lifecycle import TransitionLog
 from core.models import Category, Sector
 from core.pii import contact_kinds
+from core.staff_filters import CRITICAL, HIGH, NORMAL
 from core.text import REASON_MAX_LENGTH
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 
@@ -60,6 +61,19 @@ def normalise_phone(value: str) -> str:
     elif digits.startswith("33") and len(digits) == 11:
         digits = "0" + digits[2:]
     return digits
+
+
+def offer_urgency_rank() -> models.Case:
+    """How soon staff should look at an offer, as a rank (``core.staff_filters``): a few
+    nights in an emergency are critical (someone sleeps outside tonight), other housing is
+    high (beds are what a surge lacks), goods and skills normal."""
+    return models.Case(
+        models.When(housing_type="emergency", kind="housing", then=models.Value(CRITICAL)),
+        models.When(kind="housing", then=models.Value(HIGH)),
+        # No explicit output field: an integer is inferred, and an index on this
+        # expression (Meta.indexes) compares equal to its migration's.
+        default=models.Value(NORMAL),
+    )
 
 
 class OfferQuerySet(models.QuerySet["Offer"]):
@@ -291,6 +305,27 @@ class Offer(models.Model):
             models.Index(Upper("street_address"), name="offer_street_address_upper"),
             # Figures by period: created in a period, by kind and state (reports).
             models.Index(fields=["created_at", "kind", "status"], name="offer_created_kind_status"),
+            # The staff's lists in their order (core.staff_filters.QUEUE_KEYS): every offer,
+            # and the pending ones, read in order from the index, a page at a time.
+            models.Index(
+                offer_urgency_rank(),
+                Coalesce("submitted_at", "created_at"),
+                F("id"),
+                name="offer_staff_order",
+            ),
+            models.Index(
+                offer_urgency_rank(),
+                Coalesce("submitted_at", "created_at"),
+                F("id"),
+                condition=Q(status="pending"),
+                name="offer_pending_order",
+            ),
+            # Offers taken by phone whose reminder went out: the staff's calls to make.
+            models.Index(
+                fields=["reminder_sent_at"],
+                condition=Q(status="published", owner__isnull=True, reminder_sent_at__isnull=False),
+                name="offer_call_back",
+            ),
             # Beds offered now: the capacity of published offers, read from the index alone.
             models.Index(
                 fields=["kind", "capacity"],

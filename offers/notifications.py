@@ -3,6 +3,7 @@
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from core.claims import register_claimable
 from core.staff_queues import StaffQueue, register_staff_queue
 from notifications.registry import Audience, Channel, NotificationType, register
 from offers.models import Offer
@@ -102,3 +103,5 @@ register_staff_queue(
         url="/equipe/offres/",
     )
 )
+
+register_claimable("offer", Offer)

@@ -2,41 +2,86 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q
-from django.db.models.functions import Lower, Upper
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Lower, Upper
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
-from offers.models import Offer, normalise_phone
+from core.claims import claimed_by_others
+from core.staff_filters import QUEUE_KEYS, QueueFilterForm, annotate_queue, apply_filters
+from offers.models import Offer, OfferQuerySet, normalise_phone, offer_urgency_rank
+from offers.search import OFFER_NEAR, OFFER_WORDS
 
 DUPLICATES_SHOWN = 10
 
 
-def moderation_queue() -> list[Offer]:
-    """Pending offers, the longest-waiting first, with what the queue page shows."""
-    return list(
-        Offer.objects.pending().select_related("sector", "category").order_by("submitted_at", "id")
+OFFER_FILTER_PATHS = {
+    "kind": "kind",
+    "category": "category",
+    "district": "sector",
+    "state": "status",
+}
+
+
+def _queue(offers: OfferQuerySet, waiting_since: Any) -> QuerySet[Offer]:
+    return annotate_queue(
+        offers.select_related("sector", "category"),
+        rank=offer_urgency_rank(),
+        waiting_since=waiting_since,
     )
 
 
-def call_back_list() -> list[Offer]:
+def moderation_queue() -> QuerySet[Offer]:
+    """Pending offers by urgency (``offer_urgency_rank``), then the longest-waiting first;
+    sort by ``core.staff_filters.QUEUE_KEYS``."""
+    return _queue(Offer.objects.pending(), Coalesce("submitted_at", "created_at"))
+
+
+def next_to_review(
+    query: QueryDict, *, after: Offer, by: User, filters: Sequence[str]
+) -> Offer | None:
+    """The pending offer an agent takes after deciding on ``after``: the first of the
+    moderation queue as they filtered it (``query``), other than ``after`` and than those
+    another agent holds (``core.claims``)."""
+    form = QueueFilterForm(query or None, filters=filters)
+    queue = apply_filters(moderation_queue(), form, paths=OFFER_FILTER_PATHS)
+    others = claimed_by_others(Offer, by).values("target_id")
+    return queue.exclude(pk=after.pk).exclude(pk__in=others).order_by(*QUEUE_KEYS).first()
+
+
+def staff_offers() -> QuerySet[Offer]:
+    """Every offer, for the staff's offer list: by urgency, then the oldest first."""
+    return _queue(Offer.objects.all(), Coalesce("submitted_at", "created_at"))
+
+
+def call_back_list() -> QuerySet[Offer]:
     """Offers taken by phone whose availability is due to be confirmed: the people to call
-    back, the soonest to expire first. Each row carries ``expires_on``."""
-    grace = timedelta(days=settings.ENTRAIDE_OFFER_CONFIRM_GRACE_DAYS)
-    offers = list(
-        Offer.objects.published()
-        .filter(owner__isnull=True, reminder_sent_at__gt=F("last_confirmed_at"))
-        .select_related("sector", "category")
-        .order_by("reminder_sent_at", "id")
+    back, by urgency then the soonest to expire first (see :func:`with_expiry`)."""
+    return _queue(
+        Offer.objects.published().filter(
+            owner__isnull=True, reminder_sent_at__gt=F("last_confirmed_at")
+        ),
+        "reminder_sent_at",
     )
-    for offer in offers:
+
+
+def with_expiry(offers: Iterable[Offer]) -> list[Offer]:
+    """Each offer to call back with ``expires_on``: when it lapses if nobody answers."""
+    grace = timedelta(days=settings.ENTRAIDE_OFFER_CONFIRM_GRACE_DAYS)
+    found = list(offers)
+    for offer in found:
         assert offer.reminder_sent_at is not None
         offer.expires_on = timezone.localdate(offer.reminder_sent_at + grace)  # type: ignore[attr-defined]
-    return offers
+    return found
 
 
 def possible_duplicates(
@@ -131,3 +176,53 @@ def duplicates_in_bulk(
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def search_kind(text: str) -> str:
+    """What a staff search looks for: a "phone" number, an "email", or "text"."""
+    if "@" in text:
+        return "email"
+    if len(normalise_phone(text)) >= 6 and not re.search(r"[^\d\s.+()-]", text):
+        return "phone"
+    return "text"
+
+
+def offer_search(
+    query: str, offers: QuerySet[Offer] | None = None, *, contact: bool = True
+) -> QuerySet[Offer]:
+    """Offers whose title, description, street or postcode hold the words of ``query``
+    (PostgreSQL: full text without accents, and trigrams for a typo in a title or a
+    street, on GIN indexes, ``offers/search.py``; elsewhere ``icontains``), or whose id
+    it is; with ``contact``, also whose caller's or owner's phone (normalised) or e-mail
+    it is. For staff only: the caller of this reads contact data and audits it."""
+    offers = offers if offers is not None else Offer.objects.all()
+    text = " ".join(query.split())[:100]
+    if not text:
+        return offers.none()
+    if connection.vendor == "postgresql":
+        # Constant statements; the text is a bound parameter. Trigrams (slower, broader)
+        # only when no offer holds the words: a typo.
+        words = Q(pk__in=RawSQL(OFFER_WORDS, [text]))  # noqa: S611
+        near = Q(pk__in=RawSQL(OFFER_NEAR, [text]))  # noqa: S611
+        condition = words if offers.filter(words).exists() else near
+    else:
+        condition = (
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(street_address__icontains=text)
+        )
+    condition |= Q(postcode=text)
+    if text.isdigit() and len(text) < 10:
+        condition |= Q(pk=int(text))
+    kind = search_kind(text)
+    if contact and kind == "phone":
+        digits = normalise_phone(text)
+        owners = [
+            user.pk
+            for user in User.objects.filter(phone__endswith=digits[-2:]).only("pk", "phone")
+            if normalise_phone(user.phone) == digits
+        ]
+        condition |= Q(caller_phone=digits) | Q(owner__in=owners)
+    if contact and kind == "email":
+        condition |= Q(caller_email__iexact=text) | Q(owner__email__iexact=text)
+    return offers.filter(condition).select_related("sector", "category").order_by("-id")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -342,6 +342,23 @@ def offer_approve(*, offer: Offer, by: User) -> Offer:
     audit(actor=by, action="offers.offer.approved", target=offer)
     _tell_owner(offer, "offers.offer_published", f"published:{now.timestamp()}")
     return offer
+
+
+def offers_approve_many(*, offers: Iterable[Offer], by: User) -> tuple[list[Offer], list[Offer]]:
+    """Publish pending offers of goods and skills at once, after staff previewed them:
+    ``(published, left aside)``. Housing is never published in bulk (it keeps its vetting
+    steps, one offer at a time), nor an offer no longer pending; each offer is its own
+    transaction and its own audit entry, as if approved one by one."""
+    published, left = [], []
+    for offer in offers:
+        if offer.kind == HelpKind.HOUSING:
+            left.append(offer)
+            continue
+        try:
+            published.append(offer_approve(offer=offer, by=by))
+        except DomainError:
+            left.append(offer)
+    return published, left
 
 
 @transaction.atomic

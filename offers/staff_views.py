@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
+from core.claims import attach_claims, claim_on, claim_release, claim_take
 from core.errors import DomainError
-from core.http import AuthenticatedRequest
+from core.http import AuthenticatedRequest, parse_id
+from core.keyset import CURSOR_PARAMETER, KeysetPage, page_from_request
 from core.permissions import staff_required
 from core.pii import PersonalDataKind
+from core.staff_filters import ALL_FILTERS, QUEUE_KEYS, QueueFilterForm, apply_filters
 from core.vocabulary import HelpKind
 from offers import selectors, services
 from offers.forms import (
@@ -26,24 +32,85 @@ from offers.forms import (
     KindForm,
     QuestionForm,
     RejectForm,
-    StaffOfferFilterForm,
     WithdrawForm,
     offer_form_class,
 )
 from offers.models import HostCharter, HousingCheck, Offer
 
+QUEUE_FILTERS = ("kind", "category", "district", "urgency", "age")
+BULK_MAX = 200  # ticked offers published at once (a page holds core.keyset.PAGE_SIZE)
+
+
+def _filtered(
+    request: HttpRequest, offers: QuerySet[Offer], filters: tuple[str, ...], **kwargs: Any
+) -> tuple[QueueFilterForm, KeysetPage[Offer]]:
+    form = QueueFilterForm(request.GET or None, filters=filters, **kwargs)
+    offers = apply_filters(offers, form, paths=selectors.OFFER_FILTER_PATHS)
+    return form, page_from_request(offers, request.GET, keys=QUEUE_KEYS)
+
 
 @staff_required
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    context = {"pending": selectors.moderation_queue(), "filters": StaffOfferFilterForm()}
-    return render(request, "offers/staff/queue.html", context)
+    """Pending offers by urgency then waiting time, filtered and paged by keyset."""
+    form, page = _filtered(request, selectors.moderation_queue(), QUEUE_FILTERS)
+    attach_claims(page)
+    return render(request, "offers/staff/queue.html", {"filters": form, "page": page})
+
+
+def _ticked(request: HttpRequest) -> list[Offer]:
+    ids = [pk for pk in map(parse_id, request.POST.getlist("offer")) if pk is not None]
+    return list(Offer.objects.pending().filter(pk__in=ids[:BULK_MAX]).for_lists().order_by("id"))
+
+
+@staff_required
+@require_POST
+def bulk_preview(request: AuthenticatedRequest) -> HttpResponse:
+    """What publishing the ticked offers would publish, before staff confirm. Housing is
+    left out: it keeps its vetting steps, one offer at a time."""
+    ticked = _ticked(request)
+    context = {
+        "offers": [offer for offer in ticked if not offer.is_housing],
+        "housing": [offer for offer in ticked if offer.is_housing],
+        "queue": request.POST.get("queue", ""),
+    }
+    return render(request, "offers/staff/bulk_preview.html", context)
+
+
+@staff_required
+@require_POST
+def bulk_approve(request: AuthenticatedRequest) -> HttpResponse:
+    published, left = services.offers_approve_many(offers=_ticked(request), by=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d offer is published and its owner told.",
+            "%(count)d offers are published and their owners told.",
+            len(published),
+        )
+        % {"count": len(published)},
+    )
+    if left:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d offer was left aside: housing, or no longer waiting.",
+                "%(count)d offers were left aside: housing, or no longer waiting.",
+                len(left),
+            )
+            % {"count": len(left)},
+        )
+    queue = QueryDict(request.POST.get("queue", ""))
+    return redirect(reverse("offers-staff:queue") + (f"?{queue.urlencode()}" if queue else ""))
 
 
 @staff_required
 @require_GET
 def call_back(request: HttpRequest) -> HttpResponse:
     """Offers taken by phone to confirm: call the person back and record the answer."""
-    return render(request, "offers/staff/call_back.html", {"offers": selectors.call_back_list()})
+    form, page = _filtered(request, selectors.call_back_list(), QUEUE_FILTERS)
+    context = {"filters": form, "page": page, "offers": selectors.with_expiry(page)}
+    return render(request, "offers/staff/call_back.html", context)
 
 
 @staff_required
@@ -59,17 +126,12 @@ def call_back_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    form = StaffOfferFilterForm(request.GET or None)
-    offers = Offer.objects.for_lists().order_by("-created_at", "-id")
-    if form.is_valid():
-        if form.cleaned_data["status"]:
-            offers = offers.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["kind"]:
-            offers = offers.filter(kind=form.cleaned_data["kind"])
-        if form.cleaned_data["q"]:
-            offers = offers.filter(title__icontains=form.cleaned_data["q"])
-    page = Paginator(offers, 50).get_page(request.GET.get("page"))
+    """Every offer, filtered by kind, category, district, urgency, age and state."""
+    form, page = _filtered(
+        request, selectors.staff_offers(), ALL_FILTERS, states=Offer.Status.choices
+    )
     return render(request, "offers/staff/search.html", {"filters": form, "page": page})
 
 
@@ -77,6 +139,8 @@ def _review_context(offer: Offer, **extra: Any) -> dict[str, Any]:
     checks = {check.step: check for check in offer.housing_checks.select_related("done_by")}
     return {
         "offer": offer,
+        "claim": claim_on(offer),
+        "claim_kind": "offer",
         "steps": [
             {"code": code, "label": label, "check": checks.get(code)}
             for code, label in HousingCheck.Step.choices
@@ -128,7 +192,7 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
     if decision == "approve":
         services.offer_approve(offer=offer, by=request.user)
         messages.success(request, _("The offer is published and its owner told."))
-        return redirect("offers-staff:queue")
+        return _after_decision(request, offer)
     forms_by_decision = {
         "reject": RejectForm,
         "ask": QuestionForm,
@@ -144,7 +208,7 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
     if decision == "reject":
         services.offer_reject(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("The offer is refused and its owner told why."))
-        return redirect("offers-staff:queue")
+        return _after_decision(request, offer)
     if decision == "withdraw":
         services.offer_withdraw(offer=offer, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(
@@ -156,10 +220,32 @@ def moderate(request: AuthenticatedRequest, pk: int, decision: str) -> HttpRespo
             offer=offer, by=request.user, question=form.cleaned_data["question"]
         )
         messages.success(request, _("Your question is sent; the offer waits for an answer."))
-        return redirect("offers-staff:queue")
+        return _after_decision(request, offer)
     services.housing_check_record(offer=offer, by=request.user, **form.cleaned_data)
     messages.success(request, _("The check is recorded."))
     return redirect("offers-staff:detail", pk=offer.pk)
+
+
+def _after_decision(request: AuthenticatedRequest, decided: Offer) -> HttpResponse:
+    """Back to the queue; or, for "… and next", straight to the next pending offer of the
+    queue as the agent filtered it (one click, one page per offer)."""
+    queue = QueryDict(request.POST.get("queue", ""), mutable=True)
+    queue.pop(CURSOR_PARAMETER, None)
+    if (held := claim_on(decided)) is not None and held.holder_id == request.user.pk:
+        claim_release(target=decided, by=request.user)
+    suffix = f"?{queue.urlencode()}" if queue else ""
+    if request.POST.get("then") != "next":
+        return redirect(reverse("offers-staff:queue") + suffix)
+    following = selectors.next_to_review(
+        queue, after=decided, by=request.user, filters=QUEUE_FILTERS
+    )
+    if following is None:
+        messages.info(request, _("Nothing more to review in this queue."))
+        return redirect(reverse("offers-staff:queue") + suffix)
+    # Taken by someone between the read and the claim: its page will say by whom.
+    with suppress(DomainError):
+        claim_take(target=following, by=request.user)
+    return redirect(reverse("offers-staff:detail", args=[following.pk]) + suffix)
 
 
 def _form_name(decision: str) -> str:

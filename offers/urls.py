@@ -21,6 +21,8 @@ staff_urlpatterns = (
     [
         path("offres/", staff_views.queue, name="queue"),
         path("offres/recherche/", staff_views.search, name="search"),
+        path("offres/apercu/", staff_views.bulk_preview, name="bulk-preview"),
+        path("offres/publier/", staff_views.bulk_approve, name="bulk-approve"),
         path("offres/a-rappeler/", staff_views.call_back, name="call-back"),
         path(
             "offres/a-rappeler/<int:pk>/",

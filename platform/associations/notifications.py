@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
+from core.claims import register_claimable
 from notifications.registry import Audience, Channel, NotificationType, register
 
 ORGANISATION_VERIFIED = register(
@@ -40,3 +42,5 @@ INVITATION = register(
         },
     )
 )
+
+register_claimable("organisation", Organisation)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
 from django.http import HttpRequest
 
 from accounts import roles
 from accounts.models import Membership, Organisation
 from associations.models import PublicListing
 from core.models import Sector
+from core.staff_filters import NORMAL, QUEUE_KEYS, annotate_queue
 
 ACTING_FOR = "associations.acting_for"
 
@@ -43,8 +44,18 @@ def memberships_of(user: object) -> QuerySet[Membership]:
     )
 
 
+ORGANISATION_FILTER_PATHS = {"district": "sectors"}
+
+
 def verification_queue() -> QuerySet[Organisation]:
-    return Organisation.objects.to_verify().prefetch_related("sectors")
+    """Applications waiting for a decision, the longest-waiting first. An organisation
+    carries no urgency of its own: every one ranks normal (``core.staff_filters``), so the
+    queue keys stay those of every staff list."""
+    return annotate_queue(
+        Organisation.objects.to_verify().prefetch_related("sectors"),
+        rank=Value(NORMAL),
+        waiting_since="created_at",
+    ).order_by(*QUEUE_KEYS)
 
 
 def organisation_members(organisation: Organisation) -> QuerySet[Membership]:

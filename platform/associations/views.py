@@ -25,9 +25,12 @@ from associations.forms import (
 )
 from associations.models import Invitation, PublicListing
 from core.audit import audit
+from core.claims import attach_claims, claim_on
 from core.errors import DomainError
 from core.http import AuthenticatedRequest, object_or_404
+from core.keyset import page_from_request
 from core.permissions import staff_required
+from core.staff_filters import QUEUE_KEYS, QueueFilterForm, apply_filters
 
 
 @login_required
@@ -173,8 +176,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @staff_required
 @require_GET
 def staff_queue(request: AuthenticatedRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None, filters=("district", "age"))
+    queue = apply_filters(
+        selectors.verification_queue().select_related("applied_by"),
+        form,
+        paths=selectors.ORGANISATION_FILTER_PATHS,
+    )
     context = {
-        "queue": selectors.verification_queue().select_related("applied_by"),
+        "filters": form,
+        "queue": attach_claims(page_from_request(queue, request.GET, keys=QUEUE_KEYS)),
         "refused": Organisation.objects.filter(
             verified_at__isnull=True, refused_at__isnull=False
         ).order_by("-refused_at")[:20],
@@ -202,6 +212,7 @@ def staff_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "organisation": organisation,
             "refusal_form": RefusalForm(),
             "withdraw_form": AccreditationWithdrawalForm(),
+            "claim": claim_on(organisation),
         },
     )
 

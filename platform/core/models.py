@@ -172,3 +172,31 @@ class Category(models.Model):
         language = (get_language() or "fr").split("-")[0]
         translated = getattr(self, f"name_{language}", "") if language != "fr" else ""
         return (translated, language) if translated else (self.name, "fr")
+
+
+class Claim(models.Model):
+    """An agent working an item of a staff queue (an offer to vet, an organisation to
+    verify, a need to place, an alert): others see who holds it and since when.
+
+    One row per item at most (a unique constraint: two agents cannot both hold it); a
+    claim older than ``ENTRAIDE_CLAIM_MINUTES`` has lapsed and the next agent takes it over.
+    Written by ``core.claims`` only.
+    """
+
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("held by"), on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    claimed_at = models.DateTimeField(_("held since"))
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        constraints = [
+            models.UniqueConstraint(fields=["target_type", "target_id"], name="one_claim_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_type_id}:{self.target_id} by {self.holder_id}"

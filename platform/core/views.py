@@ -2,8 +2,13 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views import defaults, i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -11,9 +16,12 @@ from django.views.generic import TemplateView
 
 from accounts import roles
 from accounts.services import user_set_language
+from core.claims import claim_release, claim_take, claimable_model
+from core.errors import DomainError
 from core.health import run_checks
+from core.http import AuthenticatedRequest
 from core.launch import launch_steps
-from core.permissions import StaffRequiredMixin
+from core.permissions import StaffRequiredMixin, staff_required
 from core.retention import retention_rules
 from core.staff_queues import staff_queues
 
@@ -121,3 +129,56 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _api(request):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
+
+
+def _claimed_target(kind: str, pk: int) -> Any:
+    model = claimable_model(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(model, pk=pk)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("staff-home")
+    return HttpResponseRedirect(back)
+
+
+@staff_required
+@require_POST
+def claim_take_view(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
+    """An agent takes an item of a staff queue (``core.claims``)."""
+    target = _claimed_target(kind, pk)
+    try:
+        claim_take(target=target, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("You hold it: other agents see that you are on it."))
+    return _back(request)
+
+
+@staff_required
+@require_POST
+def claim_release_view(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
+    """Its holder, or a coordinator, frees an item."""
+    target = _claimed_target(kind, pk)
+    if claim_release(target=target, by=request.user):
+        messages.success(request, _("Released: another agent can take it."))
+    return _back(request)
+
+
+STAFF_COUNT_CAP = 999
+
+
+@staff_required
+@require_GET
+def staff_counts(request: HttpRequest) -> HttpResponse:
+    """What waits in every staff queue, for the badge of the staff menu (loaded after the
+    page, so that no page pays for it; the staff home lists each queue)."""
+    waiting = sum(queue.count() for queue in staff_queues())
+    context = {"waiting": min(waiting, STAFF_COUNT_CAP), "capped": waiting > STAFF_COUNT_CAP}
+    return render(request, "core/_staff_counts.html", context)

@@ -286,6 +286,11 @@ ENTRAIDE_EMAIL_WEBHOOK_SECRET = env.string("ENTRAIDE_EMAIL_WEBHOOK_SECRET", "")
 ENTRAIDE_EMAIL_WEBHOOK_WINDOW = env.integer("ENTRAIDE_EMAIL_WEBHOOK_WINDOW", 300, minimum=10)
 ENTRAIDE_URGENT_CALLS_PER_DAY = env.integer("ENTRAIDE_URGENT_CALLS_PER_DAY", 3, minimum=1)
 
+# --- Staff queues -------------------------------------------------------------------
+
+# An agent's claim on an item of a staff queue lapses after this many minutes (core.claims).
+ENTRAIDE_CLAIM_MINUTES = env.integer("ENTRAIDE_CLAIM_MINUTES", 30, minimum=1)
+
 # --- Offers ------------------------------------------------------------------------
 
 # A published offer asks its owner to confirm it is still available this often...

@@ -35,6 +35,11 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("equipe/", core_views.StaffHomeView.as_view(), name="staff-home"),
     path("equipe/lancement/", core_views.LaunchGuideView.as_view(), name="launch-guide"),
+    path("equipe/compteurs/", core_views.staff_counts, name="staff-counts"),
+    path("equipe/prendre/<str:kind>/<int:pk>/", core_views.claim_take_view, name="claim-take"),
+    path(
+        "equipe/liberer/<str:kind>/<int:pk>/", core_views.claim_release_view, name="claim-release"
+    ),
     path("equipe/", include(notifications_staff_patterns)),
     path("equipe/", include(associations_staff_patterns)),
     path("equipe/", include(needs_staff_patterns)),

@@ -41,9 +41,14 @@ CONTACT_READS = (
     "offers.hostcharteracceptance.listed_in_admin",
     "imports.error_report.downloaded",
     "privacy.caller.exported",
+    "matching.staff_search.done",
 )
 
 ACTIONS: dict[str, str | Promise] = {
+    "core.claim.taken": _("Took an item of a staff queue"),
+    "core.claim.released": _("Released someone else's item of a staff queue"),
+    "matching.match.paired_by_hand": _("Paired a need with an offer found by hand"),
+    "matching.staff_search.done": _("Searched offers and needs (contacts included)"),
     "accounts.user.role_changed": _("Changed a person's role"),
     "associations.contact.viewed": _("Read an organisation's contact"),
     "associations.invitation.accepted": _("Accepted an invitation to an organisation"),

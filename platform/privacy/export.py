@@ -269,6 +269,7 @@ NOT_EXPORTED: dict[tuple[str, str], str] = {
     ("accounts.organisation", "verified_by"): "staff who verified it (their work)",
     ("accounts.organisation", "minors_accredited_by"): "staff who accredited it (their work)",
     ("offers.offer", "entered_by"): "staff who took the call (their work)",
+    ("core.claim", "holder"): "staff holding an item of a queue (their work; lapses in minutes)",
     ("offers.housingcheck", "done_by"): "staff who checked (their work)",
     ("offers.hostcharter", "published_by"): "the coordinator who published it (their work)",
     ("offers.hostcharteracceptance", "recorded_by"): "staff who read it on the phone",

