@@ -102,6 +102,7 @@ def protect(
     limit = limit or threshold()
     withheld = {key: FEWER for key, count in counts.items() if is_small(count, limit)}
     constraints = [(total, list(members)) for total, members in lines]
+    _small_lines_whole(withheld, constraints)
     while (found := exposed(counts, withheld, constraints, limit)) is not None:
         hidden = _second_to_hide(found, counts, withheld, constraints)
         if hidden is None:  # every non-zero count is withheld already
@@ -115,6 +116,28 @@ def protect(
     }
 
 
+def _small_lines_whole(
+    withheld: dict[Key, str], lines: Sequence[tuple[Key, Sequence[Key]]]
+) -> None:
+    """A line whose total is small is withheld whole, its zeros included: small counts
+    (1 or more each) adding up to a small total could otherwise be worked out (four
+    "fewer than 5" adding up to a "fewer than 5" are 1 each)."""
+    grown = True
+    while grown:
+        grown = False
+        for total, members in lines:
+            if withheld.get(total) == FEWER:
+                for member in members:
+                    if member not in withheld:
+                        withheld[member] = FEWER
+                        grown = True
+
+
+def may_be_zero(withheld: Mapping[Key, str], lines: Sequence[tuple[Key, Sequence[Key]]]) -> set:
+    """The withheld counts a reader cannot tell from 0: the members of a small total."""
+    return {m for total, members in lines if withheld.get(total) == FEWER for m in members}
+
+
 def exposed(
     counts: Mapping[Key, int],
     withheld: Mapping[Key, str],
@@ -123,10 +146,11 @@ def exposed(
 ) -> Key | None:
     """A withheld key whose value the published figures leave no doubt about, or None.
 
-    The unknowns are the withheld counts, between 1 and ``limit`` − 1 for a small one and
-    from ``limit`` up for a hidden one; each line whose members or total are withheld is an
-    equation. A small count is exposed when its smallest and largest possible values (by
-    linear programming) leave a single whole number.
+    The unknowns are the withheld counts, between 1 (0 for a member of a small total) and
+    ``limit`` − 1 for a small one and from ``limit`` up for a hidden one; each line whose
+    members or total are withheld is an equation. A small count is exposed when its
+    smallest and largest possible values (by linear programming) leave a single whole
+    number.
     """
     unknowns = [key for key in counts if key in withheld]
     if not unknowns:
@@ -143,11 +167,15 @@ def exposed(
         if row.any():
             rows.append(row)
             values.append(value)
-    bounds = [(1, limit - 1) if withheld[key] == FEWER else (limit, None) for key in unknowns]
+    zero_able = may_be_zero(withheld, lines)
+    bounds = [
+        (0 if key in zero_able else 1, limit - 1) if withheld[key] == FEWER else (limit, None)
+        for key in unknowns
+    ]
     equations = (np.array(rows), np.array(values)) if rows else (None, None)
     for index, key in enumerate(unknowns):
-        if withheld[key] != FEWER:
-            continue  # a hidden count is not small: only what it gives away matters
+        if withheld[key] != FEWER or counts[key] == 0:
+            continue  # a hidden count is not small, nor a zero: only what they give away
         low = _extreme(index, len(unknowns), equations, bounds, sign=1)
         high = _extreme(index, len(unknowns), equations, bounds, sign=-1)
         if low is None or high is None:

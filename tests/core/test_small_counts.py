@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import pytest
@@ -11,7 +12,16 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.small_counts import FEWER, HIDDEN, SHOWN, protect, publish
+from core.small_counts import FEWER, HIDDEN, SHOWN, may_be_zero, protect, publish
+
+
+def test_small_counts_adding_up_to_a_small_total_cannot_be_told_apart_from_zero() -> None:
+    # Four "fewer than 5" adding up to a "fewer than 5" would be 1 each: the line is
+    # withheld whole, its zero included, and each cell may be 0 to 4.
+    cells, lines = margins([[1, 1, 1, 1, 0]])
+    published = protect(cells, lines=lines, limit=5)
+    assert all(published[(0, c)].status == FEWER for c in range(5))
+    assert published[(0, "all")].status == FEWER
 
 
 def test_a_count_under_the_threshold_reads_fewer_than_it() -> None:
@@ -80,11 +90,16 @@ def test_no_published_cell_is_small_and_no_line_gives_one_away(
     published = protect(cells, lines=lines, limit=limit)
     for key, cell in published.items():
         assert not (cell.shown and 0 < cell.value < limit), key  # type: ignore[operator]
-        assert cell.shown or cells[key] > 0  # a zero is never withheld
+        # A zero is withheld only inside a small total, where it reads "fewer than".
+        in_small_total = any(
+            key in members and published[total].status == FEWER for total, members in lines
+        )
+        assert cell.shown or cells[key] > 0 or (in_small_total and cell.status == FEWER)
     for total, members in lines:
         withheld = [k for k in [total, *members] if not published[k].shown]
         if len(withheld) == 1:  # solvable: it may only be a count that is not small
-            assert published[withheld[0]].status == HIDDEN, (total, members)
+            only = withheld[0]
+            assert published[only].status == HIDDEN or cells[only] == 0, (total, members)
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4])
@@ -114,18 +129,31 @@ def test_totals_read_together_cannot_give_a_cell_away() -> None:
     # the small normal housing count takes more than one value.
     hidden = [k for k in cells if not published[k].shown]
     options = set()
-    for values in _assignments(hidden, published, limit=5, top=43):
+    for values in _assignments(hidden, published, limit=5, top=43, lines=lines):
         filled = {**known, **dict(zip(hidden, values, strict=True))}
         if all(filled[t] == sum(filled[m] for m in members) for t, members in lines):
             options.add(filled[("h", "n")])
     assert len(options) > 1
 
 
-def _assignments(keys: list, published: dict, *, limit: int, top: int) -> itertools.product:
-    ranges = [
-        range(1, limit) if published[key].status == FEWER else range(limit, top + 1) for key in keys
+def _assignments(
+    keys: list, published: dict, *, limit: int, top: int, lines: list = ()
+) -> itertools.product:
+    """Every filling a reader must consider."""
+    return itertools.product(*_ranges(keys, published, limit=limit, top=top, lines=lines))
+
+
+def _ranges(keys: list, published: dict, *, limit: int, top: int, lines: list) -> list[range]:
+    """What a reader knows of each withheld count: a "fewer than" is 1 to limit − 1 (from
+    0 in a line whose total reads "fewer than"), a "not shown" from limit up."""
+    statuses = {key: value.status for key, value in published.items()}
+    zero_able = may_be_zero({k: s for k, s in statuses.items() if s != "shown"}, lines)
+    return [
+        range(0 if key in zero_able else 1, limit)
+        if published[key].status == FEWER
+        else range(limit, top + 1)
+        for key in keys
     ]
-    return itertools.product(*ranges)
 
 
 @settings(max_examples=60, deadline=None)
@@ -140,11 +168,12 @@ def test_no_withheld_cell_of_a_small_table_takes_a_single_value(
     published = protect(cells, lines=lines, limit=limit)
     hidden = [k for k in cells if not published[k].shown]
     known = {k: v for k, v in cells.items() if published[k].shown}
-    top = max(cells.values())
-    if len(hidden) > 6:
+    top = max(cells.values()) + limit  # a reader knows no upper bound: leave room
+    ranges = _ranges(hidden, published, limit=limit, top=top, lines=lines)
+    if math.prod(len(values) for values in ranges) > 200_000:
         return  # too many fillings to enumerate; the cases above cover it
     seen: dict[Any, set[int]] = {key: set() for key in hidden}
-    for values in _assignments(hidden, published, limit=limit, top=top):
+    for values in itertools.product(*ranges):
         filled = {**known, **dict(zip(hidden, values, strict=True))}
         if all(filled[t] == sum(filled[m] for m in members) for t, members in lines):
             for key in hidden:
