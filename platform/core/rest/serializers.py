@@ -3,7 +3,7 @@ objects, and helpers to read an action's body through a serializer."""
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -135,6 +135,24 @@ class StrictPrimaryKeyRelatedField(_JsonTyped, serializers.PrimaryKeyRelatedFiel
         # DRF's RelatedField.many_init, with the strict list around the same child.
         child = cls(*args, **kwargs)
         return StrictManyRelatedField(child_relation=child, **_many_kwargs(kwargs))
+
+
+class ReferencePrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
+    """An id of reference data (a district, a category) resolved by ``lookup`` (one of
+    ``core.reference``'s cached readers) instead of a query per request. ``queryset`` still
+    says what the id names, for the schema; the answers are DRF's, word for word."""
+
+    def __init__(self, *, lookup: Callable[[int], models.Model | None], **kwargs: Any) -> None:
+        self.lookup = lookup
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_json_type")
+        found = self.lookup(data)
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return found
 
 
 class ModelSerializer(serializers.ModelSerializer):
