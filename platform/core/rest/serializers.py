@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.request import Request
 
+from core.rest import representation
 from core.rest.filters import parameter_problems, parse_iso_date, parse_rfc3339
 
 if TYPE_CHECKING:
@@ -175,6 +176,11 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: StrictDateTimeField,
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
+
+    def to_representation(self, instance: Any) -> Any:
+        # The same dict as DRF's, from fields read once per class (core/rest/representation.py).
+        data = representation.represent(self, instance)
+        return super().to_representation(instance) if data is None else data
 
     def include_extra_kwargs(
         self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
