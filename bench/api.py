@@ -52,7 +52,7 @@ from common import ensure_database, machine  # noqa: E402 (after the path is set
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/entraide_bench_api"
 # The Dockerfile's command, bound to a local port.
 GUNICORN_FLAGS = [
-    "--workers", "3", "--worker-tmp-dir", "/dev/shm", "--timeout", "60",
+    "--workers", "3", "--worker-tmp-dir", "/dev/shm", "--timeout", "60",  # noqa: S108
     "--graceful-timeout", "30", "--max-requests", "1000", "--max-requests-jitter", "100",
     "--access-logfile", "-",
 ]  # fmt: skip
@@ -182,7 +182,7 @@ def start_server(environment: dict[str, str], port: int) -> subprocess.Popen[byt
             cwd=ROOT, env=environment, check=True,
         )  # fmt: skip
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
         [gunicorn, "entraide.wsgi:application", "--bind", f"127.0.0.1:{port}", *GUNICORN_FLAGS],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
@@ -196,7 +196,9 @@ def start_server(environment: dict[str, str], port: int) -> subprocess.Popen[byt
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("gunicorn did not start: " + (server.stderr.read() if server.stderr else b"").decode())
+    raise SystemExit(
+        "gunicorn did not start: " + (server.stderr.read() if server.stderr else b"").decode()
+    )
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -207,7 +209,9 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 # --- The load -------------------------------------------------------------------------
 
 
-def request(port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> tuple[int, bytes]:
+def request(
+    port: int, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request(method, path, body=body, headers={"Host": "127.0.0.1", **headers})
@@ -278,7 +282,13 @@ def headers_for(token: str, n: int) -> dict[str, str]:
 
 def list_call(world: World, path: str) -> Call:
     def call(n: int) -> tuple[str, str, dict[str, str], bytes | None, int]:
-        return "GET", path, headers_for(world.staff_tokens[n % len(world.staff_tokens)], n), None, 200
+        return (
+            "GET",
+            path,
+            headers_for(world.staff_tokens[n % len(world.staff_tokens)], n),
+            None,
+            200,
+        )
 
     return call
 
@@ -350,7 +360,7 @@ def main() -> None:
     }
     results: dict[str, dict[str, list[Run]]] = {name: {"api": [], "bare": []} for name in pairs}
     try:
-        for name, (api, bare) in pairs.items():  # warm every worker on every path
+        for api, bare in pairs.values():  # warm every worker on every path
             drive(port, api, 0.5, arguments.concurrency)
             drive(port, bare, 0.5, arguments.concurrency)
         for round_number in range(arguments.rounds):

@@ -27,6 +27,7 @@ from core.http import account
 from core.models import Category, Sector
 from core.permissions import IsStaffMember
 from core.rest.filters import IsoDateFilter, Rfc3339Filter, StrictFilterSet
+from core.rest.lists import RowListMixin
 from core.rest.serializers import (
     ModelSerializer,
     ReferencePrimaryKeyRelatedField,
@@ -204,6 +205,7 @@ class HostCharterView(APIView):
 
 
 class OfferViewSet(
+    RowListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -220,7 +222,8 @@ class OfferViewSet(
     def get_queryset(self) -> QuerySet[Offer]:
         if getattr(self, "swagger_fake_view", False):
             return Offer.objects.none()
-        return access.visible_offers(self.request.user).for_lists()
+        # The answer names the district and the category by id only: no join to load them.
+        return access.visible_offers(self.request.user)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":

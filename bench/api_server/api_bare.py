@@ -14,6 +14,7 @@ from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts import roles
 from accounts.authentication import TokenAuthentication
 from accounts.models import User
 from core.models import Category, Sector
@@ -47,7 +48,9 @@ def offers(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if user is None:
         return JsonResponse({"detail": "no"}, status=401)
-    return _page(list(visible_offers(user).for_lists().order_by("-id").values(*PUBLIC_FIELDS)[:PAGE + 1]))
+    return _page(
+        list(visible_offers(user).for_lists().order_by("-id").values(*PUBLIC_FIELDS)[: PAGE + 1])
+    )
 
 
 NEED_FIELDS = [name for name in NeedSerializer.Meta.fields if name != "sectors"]
@@ -62,13 +65,18 @@ def needs(request: HttpRequest) -> HttpResponse:
     sectors: dict[int, list[int]] = {}
     for need_id, sector_id in through.values_list("need_id", "sector_id"):
         sectors.setdefault(need_id, []).append(sector_id)
+    readable = roles.internal_reference_access(user)  # the API's rule for the reference
     for row in rows:
         row["sectors"] = sectors.get(row["id"], [])
+        if not readable(row["organisation"]):
+            del row["internal_reference"]
     return _page(rows)
 
 
 MATCH_FIELDS = [
-    name for name in MatchSerializer.Meta.fields if name not in ("reasons", "need_internal_reference")
+    name
+    for name in MatchSerializer.Meta.fields
+    if name not in ("reasons", "need_internal_reference")
 ]
 
 

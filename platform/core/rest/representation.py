@@ -38,6 +38,10 @@ Live = Callable[[Any, Any], Any]
 _MISSING = object()
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _string(value: Any) -> Any:
     return value if type(value) is str else str(value)
 
@@ -114,7 +118,7 @@ def _converter(field: drf_fields.Field) -> Converter | None:
     ):
         return _date
     if isinstance(field, serializers.JSONField) and not field.binary:
-        return lambda value: value
+        return _same
     if isinstance(field, serializers.ListField) and _uses_base(field, serializers.ListField):
         child = _converter(field.child) or field.child.to_representation
         return lambda items: [None if item is None else child(item) for item in items]
@@ -155,22 +159,46 @@ def _needs_request(field: drf_fields.Field) -> bool:
     return isinstance(field, serializers.BaseSerializer | relations.HyperlinkedRelatedField)
 
 
+class Row(dict[str, Any]):
+    """One row of ``values()``, whose columns also read as attributes (for a serializer's
+    methods): a list reads rows, not model instances, which cost most of its time."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Step:
+    """How one field is read: by a getter and a converter (``key`` for a row), by the
+    live serializer (``compute``), or by DRF's own path on the prototype's field."""
+
+    __slots__ = ("compute", "converter", "field", "getter", "ids", "key", "name")
+
+    def __init__(self, name: str, **parts: Any) -> None:
+        for slot in self.__slots__:
+            setattr(self, slot, parts.get(slot))
+        self.name = name
+
+
 class Plan:
-    """How one serializer class turns an instance into a dict."""
+    """How one serializer class turns an instance, or a row of values, into a dict."""
 
     def __init__(self, serializer_class: type[serializers.Serializer]) -> None:
         prototype = serializer_class(context={})
         model = getattr(getattr(prototype, "Meta", None), "model", None)
-        self.steps: list[tuple[str, Getter | None, Converter | None, Any, Live | None]] = []
-        for field in prototype.fields.values():
-            if field.write_only:
-                continue
-            self.steps.append(self._step(field, model))
+        self.steps = [
+            self._step(field, model) for field in prototype.fields.values() if not field.write_only
+        ]
+        # The columns a row needs (``values(*columns)``); lists of ids come separately.
+        self.columns = [step.key for step in self.steps if step.key and not step.ids]
+        # Whether a row of values can stand for an instance: every field is a column, a
+        # list of ids or a method of the serializer.
+        self.reads_rows = all(step.key or step.compute for step in self.steps)
 
     @staticmethod
-    def _step(
-        field: drf_fields.Field, model: type[models.Model] | None
-    ) -> tuple[str, Getter | None, Converter | None, Any, Live | None]:
+    def _step(field: drf_fields.Field, model: type[models.Model] | None) -> Step:
         name = field.field_name
         if isinstance(field, serializers.SerializerMethodField):
             method = field.method_name
@@ -178,28 +206,48 @@ class Plan:
             def method_value(live: Any, row: Any) -> Any:
                 return getattr(live, method)(row)
 
-            return name, None, None, None, method_value
+            return Step(name, compute=method_value)
         if _needs_request(field):
-            return name, None, None, None, lambda live, row: _drf_value(live.fields[name], row)
+            return Step(name, compute=lambda live, row: _drf_value(live.fields[name], row))
+        if _is_id_list(field):
+            return Step(name, field=field, key=field.source, ids=True)
         getter = _getter(field, model) if model is not None else None
-        converter = _converter(field) if getter is not None else None
-        if getter is None or converter is None:
-            return name, None, None, field, None
-        return name, getter, converter, None, None
+        if getter is None:
+            return Step(name, field=field)
+        # A column: DRF reads it as this getter does, then converts what is not None.
+        if isinstance(field, relations.RelatedField):  # DRF answers the id it read
+            converter: Converter = _same
+        else:
+            converter = _converter(field) or field.to_representation
+        return Step(name, getter=getter, key=field.source, converter=converter)
 
     def represent(self, live: serializers.Serializer, row: Any) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for name, getter, converter, field, compute in self.steps:
-            if getter is not None:
-                value = getter(row)
-                result[name] = None if value is None else converter(value)  # type: ignore[misc]
-            elif compute is not None:
-                result[name] = compute(live, row)
+        is_row = type(row) is Row
+        for step in self.steps:
+            if step.converter is not None:
+                value = row[step.key] if is_row else step.getter(row)
+                result[step.name] = None if value is None else step.converter(value)
+            elif step.compute is not None:
+                result[step.name] = step.compute(live, row)
+            elif is_row and step.ids:
+                result[step.name] = list(row[step.key])
             else:
-                value = _drf_value(field, row)
+                value = _drf_value(step.field, row)
                 if value is not _MISSING:
-                    result[name] = value
+                    result[step.name] = value
         return result
+
+
+def _is_id_list(field: drf_fields.Field) -> bool:
+    """A many-to-many answered as a list of ids (a row carries the ids themselves)."""
+    return (
+        isinstance(field, relations.ManyRelatedField)
+        and type(field.child_relation).to_representation
+        is relations.PrimaryKeyRelatedField.to_representation
+        and field.child_relation.pk_field is None
+        and len(field.source_attrs) == 1
+    )
 
 
 def _drf_value(field: drf_fields.Field, row: Any) -> Any:
@@ -223,8 +271,11 @@ def plan_for(serializer_class: type[serializers.Serializer]) -> Plan:
 
 
 def represent(serializer: serializers.Serializer, instance: Any) -> dict[str, Any] | None:
-    """``instance`` as ``serializer`` represents it, or None for DRF's own path (a mapping,
-    or a serializer that asked for it with ``compiled_representation = False``)."""
-    if isinstance(instance, Mapping) or not getattr(serializer, "compiled_representation", True):
+    """``instance`` (a model instance or a ``Row``) as ``serializer`` represents it, or
+    None for DRF's own path (another mapping, or a serializer that asked for it with
+    ``compiled_representation = False``)."""
+    if not getattr(serializer, "compiled_representation", True):
+        return None
+    if isinstance(instance, Mapping) and type(instance) is not Row:
         return None
     return plan_for(type(serializer)).represent(serializer, instance)
