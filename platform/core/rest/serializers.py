@@ -3,6 +3,7 @@ objects, and helpers to read an action's body through a serializer."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, MutableMapping
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
@@ -156,6 +157,22 @@ class ReferencePrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
         return found
 
 
+_BUILT_FIELDS: dict[type, dict[str, Any]] = {}
+
+
+def _fresh(field: Any) -> Any:
+    """A new, unbound field made as ``field`` was: DRF's ``Field.__deepcopy__`` without
+    deep-copying the arguments (choices, validators, querysets are only read; a field's
+    constructor copies what it keeps), but with new child fields."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    kwargs = {
+        key: _fresh(value) if isinstance(value, serializers.Field) else value
+        for key, value in field._kwargs.items()
+    }
+    return type(field)(*field._args, **kwargs)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """The base of every model serializer of the API."""
 
@@ -176,6 +193,16 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: StrictDateTimeField,
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
+
+    def get_fields(self) -> dict[str, Any]:
+        """The fields DRF would build, built from the model once per class and copied per
+        serializer (DRF's own way to copy a field: its constructor, called again), instead
+        of read from the model's meta for each request. A subclass may still change its
+        copy (``NeedSerializer`` makes keys read-only on a need)."""
+        fields = _BUILT_FIELDS.get(type(self))
+        if fields is None:
+            fields = _BUILT_FIELDS[type(self)] = super().get_fields()
+        return {name: _fresh(field) for name, field in fields.items()}
 
     def to_representation(self, instance: Any) -> Any:
         # The same dict as DRF's, from fields read once per class (core/rest/representation.py).
