@@ -187,7 +187,7 @@ CACHE_URL = env.redis_url("CACHE_URL") or (redis_sibling_database(REDIS_URL) if 
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # one client per pool (core/cache.py)
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "entraide",
         }
