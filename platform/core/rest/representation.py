@@ -87,6 +87,28 @@ def _date(value: Any) -> Any:
     return value.isoformat()
 
 
+_ANY = object()
+
+
+def _native(converter: Converter, field: drf_fields.Field) -> Any:
+    """The type of value ``converter`` returns unchanged (``_ANY``: every value), so that
+    the common case skips the call: a text for a text or a choice of texts, a number for
+    a number, a boolean for a boolean."""
+    if converter is _same:
+        return _ANY
+    if converter is _string or converter is _integer:
+        return str if converter is _string else int
+    if isinstance(field, serializers.BooleanField) and _uses_base(field, serializers.BooleanField):
+        return bool
+    if (
+        isinstance(field, serializers.ChoiceField)
+        and _uses_base(field, serializers.ChoiceField)
+        and all(type(key) is str for key in field.choices)
+    ):
+        return str
+    return None
+
+
 def _uses_base(field: drf_fields.Field, base: type[drf_fields.Field]) -> bool:
     return type(field).to_representation is base.to_representation
 
@@ -174,7 +196,7 @@ class Step:
     """How one field is read: by a getter and a converter (``key`` for a row), by the
     live serializer (``compute``), or by DRF's own path on the prototype's field."""
 
-    __slots__ = ("compute", "converter", "field", "getter", "ids", "key", "name")
+    __slots__ = ("compute", "converter", "field", "getter", "ids", "key", "name", "native")
 
     def __init__(self, name: str, **parts: Any) -> None:
         for slot in self.__slots__:
@@ -219,7 +241,13 @@ class Plan:
             converter: Converter = _same
         else:
             converter = _converter(field) or field.to_representation
-        return Step(name, getter=getter, key=field.source, converter=converter)
+        return Step(
+            name,
+            getter=getter,
+            key=field.source,
+            converter=converter,
+            native=_native(converter, field),
+        )
 
     def represent(self, live: serializers.Serializer, row: Any) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -228,8 +256,8 @@ class Plan:
         for step in self.steps:
             if step.converter is not None:
                 value = row[step.key] if is_row else step.getter(row)
-                if value is None:
-                    result[step.name] = None
+                if value is None or step.native is _ANY or type(value) is step.native:
+                    result[step.name] = value  # what the converter would return as it is
                 elif step.converter is _datetime:
                     result[step.name] = _datetime(value, zone)
                 else:
