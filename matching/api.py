@@ -86,7 +86,7 @@ class MatchSerializer(ModelSerializer):
         reference = getattr(match, "need_reference", _UNREAD)
         if reference is _UNREAD:  # a match read without the list's annotation
             reference = match.need.internal_reference
-        return reference or None
+        return str(reference) if reference else None
 
 
 class ProposeSerializer(serializers.Serializer):

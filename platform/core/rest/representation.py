@@ -18,14 +18,15 @@ change, only how they are run.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
@@ -124,7 +125,7 @@ def _converter(field: drf_fields.Field) -> Converter | None:
         return _integer
     if isinstance(field, serializers.BooleanField) and _uses_base(field, serializers.BooleanField):
         return _boolean(field)
-    iso = drf_fields.ISO_8601
+    iso = ISO_8601
     if (
         isinstance(field, serializers.DateTimeField)
         and _uses_base(field, serializers.DateTimeField)
@@ -167,7 +168,7 @@ def _getter(field: drf_fields.Field, model: type[models.Model]) -> Getter | None
         )
         if not is_key_only:
             return None
-        attname = model_field.attname
+        attname = str(getattr(model_field, "attname", name))
         return lambda row: getattr(row, attname)
     if model_field.is_relation:
         return None
@@ -192,16 +193,20 @@ class Row(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+@dataclass(slots=True)
 class Step:
-    """How one field is read: by a getter and a converter (``key`` for a row), by the
-    live serializer (``compute``), or by DRF's own path on the prototype's field."""
+    """How one field is read: by a getter and a converter (``key`` for a row; ``native``,
+    the type the converter returns as it is), by the live serializer (``compute``), or by
+    DRF's own path on the prototype's field."""
 
-    __slots__ = ("compute", "converter", "field", "getter", "ids", "key", "name", "native")
-
-    def __init__(self, name: str, **parts: Any) -> None:
-        for slot in self.__slots__:
-            setattr(self, slot, parts.get(slot))
-        self.name = name
+    name: str
+    getter: Getter | None = None
+    key: str | None = None
+    converter: Converter | None = None
+    native: Any = None
+    field: Any = None
+    compute: Live | None = None
+    ids: bool = False
 
 
 class Plan:
@@ -221,7 +226,7 @@ class Plan:
 
     @staticmethod
     def _step(field: drf_fields.Field, model: type[models.Model] | None) -> Step:
-        name = field.field_name
+        name = str(field.field_name)
         if isinstance(field, serializers.SerializerMethodField):
             method = field.method_name
 
@@ -255,7 +260,7 @@ class Plan:
         zone = timezone.get_current_timezone()
         for step in self.steps:
             if step.converter is not None:
-                value = row[step.key] if is_row else step.getter(row)
+                value = row[step.key] if is_row else step.getter(row)  # type: ignore[misc]
                 if value is None or step.native is _ANY or type(value) is step.native:
                     result[step.name] = value  # what the converter would return as it is
                 elif step.converter is _datetime:
@@ -279,7 +284,7 @@ def _is_id_list(field: drf_fields.Field) -> bool:
         isinstance(field, relations.ManyRelatedField)
         and type(field.child_relation).to_representation
         is relations.PrimaryKeyRelatedField.to_representation
-        and field.child_relation.pk_field is None
+        and getattr(field.child_relation, "pk_field", None) is None
         and len(field.source_attrs) == 1
     )
 

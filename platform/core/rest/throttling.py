@@ -68,21 +68,26 @@ class _Throttle(SimpleRateThrottle):
         self._budgets = budgets
         self.history = list(budgets.histories.get(self.key, []))
         self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
+        duration, allowed = self._window()
+        while self.history and self.history[-1] <= self.now - duration:
             self.history.pop()
         try:
-            if len(self.history) >= self.num_requests:
+            if len(self.history) >= allowed:
                 return bool(self.throttle_failure())
             return bool(self.throttle_success())
         finally:
             budgets.done(self.key)
+
+    def _window(self) -> tuple[int, int]:
+        """The period (seconds) and the number of requests it allows, as DRF parsed them."""
+        return int(self.duration), int(self.num_requests)  # type: ignore[attr-defined]
 
     def throttle_success(self) -> bool:
         budgets: _Budgets | None = getattr(self, "_budgets", None)
         if budgets is None:
             return bool(super().throttle_success())
         self.history.insert(0, self.now)
-        budgets.record(self.key, self.history, self.duration)
+        budgets.record(str(self.key), self.history, self._window()[0])
         return True
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
