@@ -824,7 +824,8 @@ def test_an_urgent_call_reaches_only_the_people_who_opted_in_for_it(
         # The token carries the second it was signed: read it back rather than sign again.
         link = message.extra_headers["List-Unsubscribe"]
         prefix = f"<{settings.ENTRAIDE_BASE_URL}/notifications/desabonnement/"
-        assert link.startswith(prefix) and link.endswith("/>")
+        assert link.startswith(prefix)
+        assert link.endswith("/>")
         token = link[len(prefix) : -2]
         assert rendering.read_unsubscribe_token(token) == (user.pk, URGENT_CALL)
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
