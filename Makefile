@@ -45,13 +45,15 @@ fuzz: install
 ## Benchmarks: printed figures, never pass/fail (PostgreSQL and Redis on localhost).
 ## Matching at surge scale takes a while; try MATCHING_BENCH_ARGS="--scale 0.05" first
 ## (and REPORTS_BENCH_ARGS="--scale 0.05" for the dashboard and the import; STAFF_BENCH_ARGS
-## for the staff pages at 100,000 offers).
+## for the staff pages at 100,000 offers; API_BENCH_ARGS="--quick" for the API lists and
+## creations beside bare views, under gunicorn).
 bench: install
 	$(BIN)/python bench/urgent_call.py $(BENCH_ARGS)
 	$(BIN)/python bench/matching.py $(MATCHING_BENCH_ARGS)
 	$(BIN)/python bench/reports.py $(REPORTS_BENCH_ARGS)
 	$(BIN)/python bench/privacy.py $(PRIVACY_BENCH_ARGS)
 	$(BIN)/python bench/staff.py $(STAFF_BENCH_ARGS)
+	$(BIN)/python bench/api.py $(API_BENCH_ARGS)
 
 quality: install lint typecheck
 	$(MANAGE) makemigrations --check --dry-run

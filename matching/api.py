@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,6 +21,7 @@ from core.http import BIGINT_MAX, account, object_or_404, parse_id
 from core.permissions import IsStaffMember
 from core.rest.errors import Unprocessable
 from core.rest.filters import StrictFilterSet
+from core.rest.lists import RowListMixin
 from core.rest.serializers import (
     ModelSerializer,
     StrictBooleanField,
@@ -36,6 +37,8 @@ from matching.access import visible_matches
 from matching.models import Match
 from needs.models import Need
 from offers.models import Offer
+
+_UNREAD = object()
 
 
 class MatchSerializer(ModelSerializer):
@@ -80,7 +83,10 @@ class MatchSerializer(ModelSerializer):
     def get_need_internal_reference(self, match: Match) -> str | None:
         if not getattr(match, "shows_reference", False):
             return None
-        return match.need.internal_reference or None
+        reference = getattr(match, "need_reference", _UNREAD)
+        if reference is _UNREAD:  # a match read without the list's annotation
+            reference = match.need.internal_reference
+        return str(reference) if reference else None
 
 
 class ProposeSerializer(serializers.Serializer):
@@ -137,7 +143,9 @@ def _reason(request: Request) -> str:
     return str(read_body(request, MatchReasonSerializer).validated_data["reason"])
 
 
-class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MatchViewSet(
+    RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Proposals and matches: yours (a resident's offers, your organisations' needs) or,
     for staff, all. Filter with ``status``."""
 
@@ -145,10 +153,15 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering = "-id"
     filterset_class = MatchFilter
 
+    row_columns = ("criteria", "shows_reference", "need_reference")  # what its methods read
+
     def get_queryset(self) -> QuerySet[Match]:
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
-        return visible_matches(self.request.user).select_related("need")
+        # The need's reference is the one column of the need the answer may show.
+        return visible_matches(self.request.user).annotate(
+            need_reference=F("need__internal_reference")
+        )
 
     def _respond(self, match: Match, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().filter(pk=match.pk).first() or match

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -17,6 +17,8 @@ from core.audit import audit
 from core.http import account
 from core.models import Category, Sector
 from core.rest.filters import StrictFilterSet
+from core.rest.lists import RowListMixin
+from core.rest.representation import Row
 from core.rest.serializers import ModelSerializer, StrictCharField, StrictPrimaryKeyRelatedField
 from core.vocabulary import SPOKEN_LANGUAGES, HouseholdType
 from needs import selectors, services
@@ -97,12 +99,11 @@ class NeedSerializer(ModelSerializer):
 
 def _audit_flagged_reads(request: Request, data: Any) -> None:
     rows = data.get("results", [data]) if isinstance(data, dict) else []
+    with_flags = [row for row in rows if isinstance(row, dict) and row.get("note_flags")]
+    if not with_flags:  # the usual case: no query for the reader's memberships
+        return
     own = {membership.organisation_id for membership in roles.active_memberships(request.user)}
-    flagged = [
-        row["id"]
-        for row in rows
-        if isinstance(row, dict) and row.get("note_flags") and row.get("organisation") not in own
-    ]
+    flagged = [row["id"] for row in with_flags if row.get("organisation") not in own]
     if len(flagged) == 1 and "results" not in data:
         audit(actor=request.user, action="needs.note.viewed", target=Need(pk=flagged[0]))
     elif flagged:
@@ -116,6 +117,7 @@ class NeedFilter(StrictFilterSet):
 
 
 class NeedViewSet(
+    RowListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -133,10 +135,27 @@ class NeedViewSet(
     ordering = "-id"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    row_columns = ("organisation_id",)  # to_representation reads it
+
+    def complete_rows(self, rows: list[Row]) -> None:
+        sectors: dict[int, list[int]] = {row["id"]: [] for row in rows}
+        through = Need.sectors.through.objects.filter(need_id__in=list(sectors))
+        for need_id, sector_id in through.order_by("pk").values_list("need_id", "sector_id"):
+            sectors[need_id].append(sector_id)
+        for row in rows:
+            row["sectors"] = sectors[row["id"]]
+
     def get_queryset(self) -> QuerySet[Need]:
         if getattr(self, "swagger_fake_view", False):
             return Need.objects.none()
-        return selectors.needs_visible_to(self.request.user)
+        # The answer names the organisation, the category and the districts by id only:
+        # no join to load them, and the districts' ids alone.
+        return (
+            selectors.needs_visible_to(self.request.user)
+            .select_related(None)
+            .prefetch_related(None)
+            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("pk")))
+        )
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any

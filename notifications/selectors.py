@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.models import Sector
+from notifications import badge
 from notifications.models import Notification, NotificationPreference, undelimited
 
 
@@ -32,7 +33,11 @@ def preference_values(preference: NotificationPreference) -> dict[str, object]:
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.in_app_for(user).unread().count()
+    """The header's badge: cached, and marked stale by every write that changes it
+    (``notifications/badge.py``)."""
+    return badge.cached_count(
+        user.pk, lambda: Notification.objects.in_app_for(user).unread().count()
+    )
 
 
 def inbox(user: User) -> QuerySet[Notification]:

@@ -16,6 +16,7 @@ from core.audit import audit
 from core.errors import DomainError
 from core.models import Sector
 from core.pii import find_personal_data
+from notifications import badge
 from notifications.channels.sms import sms_enabled
 from notifications.models import (
     Notification,
@@ -142,6 +143,8 @@ def notify(
         rows.append(row)
         if created and row.status == Status.QUEUED:
             _enqueue_on_commit([row.pk])
+        if created and row.channel == Channel.IN_APP:
+            badge.unread_changed([row.recipient_id])
     return rows
 
 
@@ -190,6 +193,8 @@ def _notify_batch(
                 )
             )
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    # A retried batch inserts nothing new; marking its counts stale anyway costs a recount.
+    badge.unread_changed(row.recipient_id for row in rows if row.channel == Channel.IN_APP)
     queued = list(
         Notification.objects.filter(
             idempotency_key__in=[row.idempotency_key for row in rows], status=Status.QUEUED
@@ -236,14 +241,23 @@ def notification_record_delivery(*, provider_message_id: str, event: str) -> int
     return moved
 
 
+@transaction.atomic
 def notification_mark_read(*, notification: Notification, user: User) -> None:
-    Notification.objects.in_app_for(user).filter(pk=notification.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
+    marked = (
+        Notification.objects.in_app_for(user)
+        .filter(pk=notification.pk, read_at__isnull=True)
+        .update(read_at=timezone.now())
     )
+    if marked:
+        badge.unread_changed([user.pk])
 
 
+@transaction.atomic
 def notifications_mark_all_read(*, user: User) -> int:
-    return Notification.objects.in_app_for(user).unread().update(read_at=timezone.now())
+    marked = Notification.objects.in_app_for(user).unread().update(read_at=timezone.now())
+    if marked:
+        badge.unread_changed([user.pk])
+    return marked
 
 
 @transaction.atomic

@@ -22,18 +22,20 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.validators import validate_phone
+from core import reference
 from core.http import account
 from core.models import Category, Sector
 from core.permissions import IsStaffMember
 from core.rest.filters import IsoDateFilter, Rfc3339Filter, StrictFilterSet
+from core.rest.lists import RowListMixin
 from core.rest.serializers import (
     ModelSerializer,
+    ReferencePrimaryKeyRelatedField,
     StrictBooleanField,
     StrictCharField,
     StrictDateTimeField,
     StrictEmailField,
     StrictIntegerField,
-    StrictPrimaryKeyRelatedField,
     read_body,
 )
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
@@ -70,9 +72,13 @@ class OfferSerializer(ModelSerializer):
     weekly_slots = serializers.ListField(
         child=serializers.ChoiceField(choices=WEEKLY_SLOTS), required=False
     )
-    sector = StrictPrimaryKeyRelatedField(queryset=Sector.objects.all())
-    category = StrictPrimaryKeyRelatedField(
-        queryset=Category.objects.active(), required=False, allow_null=True
+    # Resolved from the per-process reference cache: no query per request (core.reference).
+    sector = ReferencePrimaryKeyRelatedField(queryset=Sector.objects.all(), lookup=reference.sector)
+    category = ReferencePrimaryKeyRelatedField(
+        queryset=Category.objects.active(),
+        lookup=reference.active_category,
+        required=False,
+        allow_null=True,
     )
 
     class Meta:
@@ -199,6 +205,7 @@ class HostCharterView(APIView):
 
 
 class OfferViewSet(
+    RowListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -215,7 +222,8 @@ class OfferViewSet(
     def get_queryset(self) -> QuerySet[Offer]:
         if getattr(self, "swagger_fake_view", False):
             return Offer.objects.none()
-        return access.visible_offers(self.request.user).for_lists()
+        # The answer names the district and the category by id only: no join to load them.
+        return access.visible_offers(self.request.user)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":

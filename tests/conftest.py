@@ -51,12 +51,16 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
 
 @pytest.fixture(autouse=True)
 def _fresh_reference_caches() -> Iterator[None]:
-    """Matching caches districts and categories per process: each test reads its own."""
+    """Matching and the API cache districts and categories per process: each test reads
+    its own."""
+    from core import reference
     from matching import retrieval
 
     retrieval.clear_caches()
+    reference.clear()
     yield
     retrieval.clear_caches()
+    reference.clear()
 
 
 @pytest.fixture(scope="module")

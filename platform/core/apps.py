@@ -7,4 +7,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from core import signals  # noqa: F401  (worker heartbeat, audit of role changes)
+        from django.db.models.signals import post_delete, post_save
+
+        from core import (
+            reference,
+            signals,  # noqa: F401  (worker heartbeat, audit of role changes)
+        )
+        from core.models import Category, Sector
+
+        # Districts and categories are cached per process (core.reference).
+        for model in (Sector, Category):
+            post_save.connect(reference.clear, sender=model, dispatch_uid=f"core-{model}-save")
+            post_delete.connect(reference.clear, sender=model, dispatch_uid=f"core-{model}-del")

@@ -187,7 +187,7 @@ CACHE_URL = env.redis_url("CACHE_URL") or (redis_sibling_database(REDIS_URL) if 
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # one client per pool (core/cache.py)
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "entraide",
         }
@@ -596,7 +596,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.rest.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.rest.filters.StrictFilterBackend"],
     # JSON only: the API takes no files, and one way in is one way to check.
     "DEFAULT_PARSER_CLASSES": ["core.rest.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [

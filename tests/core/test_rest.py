@@ -203,6 +203,17 @@ def test_an_address_is_throttled_whoever_asks() -> None:
     assert answers == [200, 200, 429]
 
 
+def test_one_request_spends_from_the_person_and_the_address_budgets(resident: User) -> None:
+    cache.clear()
+    client = api_as(resident)
+    for _ in range(2):
+        assert client.get("/api/v1/offers/").status_code == 200
+
+    assert len(cache.get(f"api-throttle:person_read:user-{resident.pk}")) == 2
+    assert len(cache.get("api-throttle:address_read:ip-127.0.0.1")) == 2
+    assert cache.get(f"api-throttle:person_write:user-{resident.pk}") is None
+
+
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return [

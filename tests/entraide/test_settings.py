@@ -91,7 +91,7 @@ def test_production_uses_postgresql_redis_and_secure_cookies(tmp_path: Path) -> 
     assert loaded["engine"] == "django.db.backends.postgresql"
     assert loaded["eager"] is False
     assert loaded["broker"] == "redis://redis.internal:6379/0"
-    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["cache"] == "core.cache.RedisCache"  # Django's, one client per pool
     assert loaded["cache_location"] == "redis://redis.internal:6379/1"
     assert loaded["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert loaded["debug"] is False

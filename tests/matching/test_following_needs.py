@@ -82,13 +82,15 @@ def test_the_need_page_costs_the_same_queries_for_one_or_many_matches(
     client.get(reverse("needs:detail", args=[need.pk]))
     with django_assert_max_num_queries(14) as one:
         client.get(reverse("needs:detail", args=[need.pk]))
+    pinned = len(one.captured_queries)  # now: the next request empties the query log
     for match in Match.objects.all():
         services.match_decline(match=match, by=association_member)
     for _ in range(6):
         offer = OfferFactory(housing=True, published=True, sector=sector, capacity=2)
         match = services.match_propose(need=need, offer=offer, by=staff)
         services.match_decline(match=match, by=association_member)
-    with django_assert_max_num_queries(len(one.captured_queries)):
+    client.get(reverse("needs:detail", args=[need.pk]))  # the new messages' badge, counted once
+    with django_assert_max_num_queries(pinned):
         client.get(reverse("needs:detail", args=[need.pk]))
 
 

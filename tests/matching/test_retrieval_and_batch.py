@@ -288,6 +288,36 @@ def test_the_match_api_makes_few_queries(
             assert client.get("/api/v1/matches/").status_code == 200
 
 
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_match_list_costs_one_query_for_staff(
+    count: int, django_assert_num_queries, resident: User, organisation: Organisation,
+    sector: Sector, staff: User,
+) -> None:  # fmt: skip
+    make_mine(count, resident, organisation, sector, staff)
+    client = api_as(staff)
+    with django_assert_num_queries(1):  # the page of rows, the need's reference joined in
+        response = client.get("/api/v1/matches/")
+    assert len(response.json()["results"]) == 2 * count
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_suggestions_for_a_need_cost_the_same_queries_for_few_or_many_offers(
+    count: int, django_assert_num_queries, need: Need, sector: Sector, staff: User,
+) -> None:  # fmt: skip
+    for _ in range(count):
+        a_room(sector)
+    client = api_as(staff)
+    url = f"/api/v1/matching/suggestions/?need={need.pk}"
+    client.get(url)  # districts and categories are read once per process
+    # The same number for one candidate or many: retrieval reads them in bulk.
+    with django_assert_num_queries(PINNED_SUGGESTION_QUERIES):
+        response = client.get(url)
+    assert len(response.json()) == count
+
+
+PINNED_SUGGESTION_QUERIES = 10
+
+
 # --- Plans kept whole ------------------------------------------------------------------
 
 

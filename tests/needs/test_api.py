@@ -216,6 +216,22 @@ def test_the_list_uses_keyset_pagination_and_few_queries(
         assert staff.get(NEEDS).status_code == 200
 
 
+@pytest.mark.parametrize("extra", [1, 12])
+def test_the_list_costs_the_same_queries_for_few_or_many_needs(
+    world: dict[str, Any], extra: int, django_assert_num_queries: Any
+) -> None:
+    for _ in range(extra):
+        NeedFactory(organisation=world["org_a"]).sectors.add(SectorFactory())
+    # Staff: their memberships (who reads the internal reference), the page of rows, the
+    # districts of the page. A member: their memberships once more, for what they see.
+    for role, queries in (("member_a", 4), ("staff", 3)):
+        client = api(world, role)
+        with django_assert_num_queries(queries):
+            response = client.get(NEEDS)
+        assert response.status_code == 200
+        assert all(isinstance(row["sectors"], list) for row in response.json()["results"])
+
+
 def test_no_pets_is_a_field_of_the_api(world: dict[str, Any]) -> None:
     client = api(world, "member_a")
     body = {"kind": "housing", "organisation": world["org_a"].pk, "adults": 1,

@@ -13,14 +13,16 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from accounts.models import User
 from core.models import AuditEntry, Sector
-from notifications import rendering, selectors
+from notifications import rendering, selectors, services
 from notifications.models import Notification, NotificationPreference, UrgentCall
 from notifications.registry import Channel
 from tests.conftest import client_for
@@ -300,6 +302,62 @@ def test_the_header_badge_counts_my_unread_notifications(
 
     client.post(mark_read_url(first))
     assert BADGE.findall(client.get("/").content.decode()) == ["1"]
+
+
+def count_queries_over_notifications(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"].upper() and "notifications_notification" in q["sql"]
+    ]
+
+
+def test_a_page_counts_no_notifications_once_the_badge_is_cached(resident: User) -> None:
+    in_app_call(resident, "Premier", key="1")
+    client = client_for(resident)
+    client.get("/")  # counts once, then the cache holds it
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/").content.decode()
+
+    assert BADGE.findall(page) == ["1"]
+    assert count_queries_over_notifications(queries) == []
+
+
+def test_the_cached_badge_follows_new_messages_reading_one_and_reading_all(
+    resident: User,
+) -> None:
+    client = client_for(resident)
+    first = in_app_call(resident, "Premier", key="1")
+    assert BADGE.findall(client.get("/").content.decode()) == ["1"]
+
+    in_app_call(resident, "Second", key="2")
+    in_app_call(resident, "Troisième", key="3")
+    assert BADGE.findall(client.get("/").content.decode()) == ["3"]
+
+    client.post(mark_read_url(first))
+    assert BADGE.findall(client.get("/").content.decode()) == ["2"]
+
+    client.post(MARK_ALL_READ)
+    assert not BADGE.search(client.get("/").content.decode())
+
+
+def test_an_urgent_call_to_many_updates_each_cached_badge(
+    resident: User, other_resident: User
+) -> None:
+    for person in (resident, other_resident):
+        opt_in(person)
+        assert selectors.unread_count(person) == 0
+
+    services.notify_many(
+        type=URGENT_CALL,
+        key="call:many",
+        recipients=[resident, other_resident],
+        context={"message": "Couvertures", "kind": "donation", "url": "/"},
+    )
+
+    assert selectors.unread_count(resident) == 1
+    assert selectors.unread_count(other_resident) == 1
 
 
 def test_the_inbox_query_count_does_not_grow_with_the_notifications(
@@ -763,11 +821,15 @@ def test_an_urgent_call_reaches_only_the_people_who_opted_in_for_it(
         assert selectors.unread_count(user) == 1
         [message] = emails_to(user)
         assert "Nous cherchons 20 couvertures pour ce soir, au gymnase." in message.body
-        assert message.extra_headers["List-Unsubscribe"] == (
-            f"<{settings.ENTRAIDE_BASE_URL}{unsubscribe_url(user)}>"
-        )
+        # The token carries the second it was signed: read it back rather than sign again.
+        link = message.extra_headers["List-Unsubscribe"]
+        prefix = f"<{settings.ENTRAIDE_BASE_URL}/notifications/desabonnement/"
+        assert link.startswith(prefix)
+        assert link.endswith("/>")
+        token = link[len(prefix) : -2]
+        assert rendering.read_unsubscribe_token(token) == (user.pk, URGENT_CALL)
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert f"{settings.ENTRAIDE_BASE_URL}{unsubscribe_url(user)}" in message.body
+        assert f"{settings.ENTRAIDE_BASE_URL}/notifications/desabonnement/{token}/" in message.body
 
 
 def test_each_person_reads_the_urgent_call_in_their_own_language(

@@ -188,3 +188,14 @@ class StrictFilterSet(filters.FilterSet):
         if filter_class is filters.ChoiceFilter:
             filter_class = StrictChoiceFilter
         return filter_class, params
+
+
+class StrictFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, which builds and validates a filter set (its filters, its
+    form) on every request; a request without a parameter filters nothing and names no
+    unknown parameter, so it skips that work and lists the queryset as it is."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if not request.query_params:
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -3,7 +3,8 @@ objects, and helpers to read an action's body through a serializer."""
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import copy
+from collections.abc import Callable, MutableMapping
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.request import Request
 
+from core.rest import representation
 from core.rest.filters import parameter_problems, parse_iso_date, parse_rfc3339
 
 if TYPE_CHECKING:
@@ -137,6 +139,40 @@ class StrictPrimaryKeyRelatedField(_JsonTyped, serializers.PrimaryKeyRelatedFiel
         return StrictManyRelatedField(child_relation=child, **_many_kwargs(kwargs))
 
 
+class ReferencePrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
+    """An id of reference data (a district, a category) resolved by ``lookup`` (one of
+    ``core.reference``'s cached readers) instead of a query per request. ``queryset`` still
+    says what the id names, for the schema; the answers are DRF's, word for word."""
+
+    def __init__(self, *, lookup: Callable[[int], models.Model | None], **kwargs: Any) -> None:
+        self.lookup = lookup
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_json_type")
+        found = self.lookup(data)
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return found
+
+
+_BUILT_FIELDS: dict[type, dict[str, Any]] = {}
+
+
+def _fresh(field: Any) -> Any:
+    """A new, unbound field made as ``field`` was: DRF's ``Field.__deepcopy__`` without
+    deep-copying the arguments (choices, validators, querysets are only read; a field's
+    constructor copies what it keeps), but with new child fields."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    kwargs = {
+        key: _fresh(value) if isinstance(value, serializers.Field) else value
+        for key, value in field._kwargs.items()
+    }
+    return type(field)(*field._args, **kwargs)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """The base of every model serializer of the API."""
 
@@ -157,6 +193,21 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: StrictDateTimeField,
     }
     serializer_related_field = StrictPrimaryKeyRelatedField
+
+    def get_fields(self) -> dict[str, Any]:
+        """The fields DRF would build, built from the model once per class and copied per
+        serializer (DRF's own way to copy a field: its constructor, called again), instead
+        of read from the model's meta for each request. A subclass may still change its
+        copy (``NeedSerializer`` makes keys read-only on a need)."""
+        fields = _BUILT_FIELDS.get(type(self))
+        if fields is None:
+            fields = _BUILT_FIELDS[type(self)] = super().get_fields()
+        return {name: _fresh(field) for name, field in fields.items()}
+
+    def to_representation(self, instance: Any) -> Any:
+        # The same dict as DRF's, from fields read once per class (core/rest/representation.py).
+        data = representation.represent(self, instance)
+        return super().to_representation(instance) if data is None else data
 
     def include_extra_kwargs(
         self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]

@@ -1,0 +1,41 @@
+"""Lists that read rows of values instead of model instances (``core/rest/representation.py``).
+
+Building fifty model instances, with every column converted, costs more than answering
+them; a list only needs the columns its serializer shows. ``RowListMixin.list`` pages the
+viewset's queryset as ``values()`` (keyset pagination reads the ordering column from the
+row), hands the rows to the same serializer, and so answers the same JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.rest.representation import Row, plan_for
+
+
+class RowListMixin:
+    """``list`` from rows of values; ``row_columns`` adds what the serializer's methods
+    read (an annotation, a column), ``complete_rows`` fills lists of ids."""
+
+    row_columns: tuple[str, ...] = ()
+
+    def complete_rows(self, rows: list[Row]) -> None:
+        """Fill the many-to-many fields of the page's rows (their lists of ids)."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        view: Any = self
+        plan = plan_for(view.get_serializer_class())
+        if not plan.reads_rows:  # a field only an instance can give: DRF's own way
+            return super().list(request, *args, **kwargs)  # type: ignore[misc]
+        queryset: QuerySet[Any] = view.filter_queryset(view.get_queryset())
+        columns = dict.fromkeys([*plan.columns, *self.row_columns])
+        values = queryset.select_related(None).prefetch_related(None).values(*columns)
+        page = view.paginate_queryset(values)
+        rows = [Row(row) for row in (values if page is None else page)]
+        self.complete_rows(rows)
+        data = view.get_serializer(rows, many=True).data
+        return Response(data) if page is None else view.get_paginated_response(data)
