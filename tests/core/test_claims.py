@@ -29,6 +29,7 @@ def colleague(db: None) -> User:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("in_english")
 def test_an_agent_takes_an_item_and_another_is_told_who_holds_it(
     staff: User, colleague: User
 ) -> None:
