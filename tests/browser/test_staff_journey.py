@@ -40,6 +40,8 @@ def approve_three_in_one_district(page: Page, district: str) -> None:
     expect(page.get_by_role("link", name="Blankets 1")).to_have_count(0)  # another district
     assert_accessible(page)
     page.get_by_role("link", name="Sheets 1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sheets 1")
+    page.wait_for_load_state("load")  # counted from here: the first offer's own load is not
     loads: list[str] = []
     page.on("load", lambda loaded: loads.append(loaded.url))
     for number in (1, 2, 3):
