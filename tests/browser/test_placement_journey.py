@@ -177,7 +177,8 @@ def say_the_room_is_free_again(page: Page, link: str) -> None:
 def send_the_week_check_ins(match: Match) -> None:
     match.refresh_from_db()
     assert match.confirmed_at is not None
-    assert follow_up.check_ins_send_due(today=match.confirmed_at.date() + timedelta(days=7)) == 2
+    week = timezone.localdate(match.confirmed_at) + timedelta(days=7)
+    assert follow_up.check_ins_send_due(today=week) == 2
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from accounts.models import User
@@ -65,7 +65,7 @@ def test_the_agreement_gives_dates_housing_contacts_and_follow_up(
     confirmed: Match, need: Need, association_member: User
 ) -> None:
     page = in_english(association_member).get(url(confirmed)).content.decode()
-    start = confirmed.confirmed_at.date()
+    start = timezone.localdate(confirmed.confirmed_at)
     for expected in (
         "Hosting agreement",
         f"need #{need.pk}",

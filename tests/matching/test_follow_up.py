@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from matching import follow_up
@@ -35,7 +36,7 @@ def week_check(confirmed: Match) -> CheckIn:
 def test_check_ins_are_sent_to_both_sides_when_due(
     confirmed: Match, resident: User, association_member: User
 ) -> None:
-    week = confirmed.confirmed_at.date() + timedelta(days=7)
+    week = timezone.localdate(confirmed.confirmed_at) + timedelta(days=7)
     assert follow_up.check_ins_send_due(today=week - timedelta(days=1)) == 0
     assert follow_up.check_ins_send_due(today=week) == 2
     assert recipients("matching.check_in") == {resident.pk, association_member.pk}
@@ -44,7 +45,7 @@ def test_check_ins_are_sent_to_both_sides_when_due(
 
 
 def test_sending_check_ins_twice_sends_nothing_more(confirmed: Match) -> None:
-    month = confirmed.confirmed_at.date() + timedelta(days=30)
+    month = timezone.localdate(confirmed.confirmed_at) + timedelta(days=30)
     assert follow_up.check_ins_send_due(today=month) == 4
     count = Notification.objects.filter(type="matching.check_in").count()
     assert follow_up.check_ins_send_due(today=month) == 0
@@ -55,7 +56,8 @@ def test_no_check_in_is_sent_for_a_cancelled_match(confirmed: Match, staff: User
     from matching.services import match_cancel
 
     match_cancel(match=confirmed, by=staff)
-    assert follow_up.check_ins_send_due(today=confirmed.confirmed_at.date() + timedelta(31)) == 0
+    month = timezone.localdate(confirmed.confirmed_at) + timedelta(days=31)
+    assert follow_up.check_ins_send_due(today=month) == 0
 
 
 def test_opening_the_link_changes_nothing(week_check: CheckIn) -> None:

@@ -113,7 +113,7 @@ def test_the_association_then_the_resident_accept_and_the_match_is_confirmed(
 
 
 def test_a_confirmed_housing_match_schedules_four_check_ins(confirmed: Match) -> None:
-    start = confirmed.confirmed_at.date()
+    start = timezone.localdate(confirmed.confirmed_at)
     assert set(CheckIn.objects.values_list("side", "round", "due_on")) == {
         ("resident", "week", start + timedelta(days=7)),
         ("resident", "month", start + timedelta(days=30)),
