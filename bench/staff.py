@@ -90,10 +90,7 @@ def staff_offer_rows(rows: Iterator[tuple[Any, ...]], pending: int, now: datetim
             values[COLUMN["status"]] = "pending"
             created = now - timedelta(seconds=rng.uniform(0, 10 * 86400))
             values[COLUMN["created_at"]] = values[COLUMN["updated_at"]] = created
-        yield (*values, "[]")  # text_flags
-
-
-OFFER_COLUMNS = (*city.OFFER_COLUMNS, "text_flags")
+        yield tuple(values)
 
 
 def match_rows(suggested: int, proposed: int, offers: int, needs: int, pending: int,
@@ -163,7 +160,7 @@ def build_city(offers: int, needs: int, pending: int, organisations: int, seed: 
     started = time.perf_counter()
     with raw_cursor() as cursor:
         rows = itertools.islice(city.offer_rows(reference, clock, seed), offers)
-        city.copy_rows(cursor, "offers_offer", OFFER_COLUMNS,
+        city.copy_rows(cursor, "offers_offer", city.OFFER_COLUMNS,
                        staff_offer_rows(rows, pending, now, seed))  # fmt: skip
         generated = list(itertools.islice(city.need_rows(reference, clock, seed), needs))
         city.copy_rows(cursor, "needs_need", city.NEED_COLUMNS, (row for row, _s in generated))

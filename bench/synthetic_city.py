@@ -33,7 +33,7 @@ OFFER_COLUMNS = (
     "pets_at_home", "languages", "quantity", "sizes", "condition", "pickup_hours",
     "language_pairs", "weekly_slots", "remote_possible", "moderation_message", "origin",
     "caller_name", "caller_phone", "caller_email", "created_at", "updated_at",
-    "published_at", "last_confirmed_at", "category_id", "sector_id",
+    "published_at", "last_confirmed_at", "category_id", "sector_id", "text_flags",
 )  # fmt: skip
 NEED_COLUMNS = (
     "id", "kind", "origin", "status", "urgency", "adults", "children", "household_size",
@@ -185,7 +185,7 @@ def _offer_row(
         _jsonb(_languages(rng, HOSTS_LANGUAGES, french=0.95)), values["quantity"], "", "",
         "", "", "[]", kind == "skill" and rng.random() < 0.3, "", "phone", "", "", "",
         created, confirmed, created, confirmed, values["category_id"],
-        rng.choice(reference.sector_ids),
+        rng.choice(reference.sector_ids), "[]",
     )  # fmt: skip
 
 
