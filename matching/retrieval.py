@@ -18,29 +18,32 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.lookups import AnyOf
 from core.models import Category, Sector
 from core.vocabulary import HelpKind, HouseholdType
+from matching import prerank
 from matching.engine.constraints import combination_violations, violations
 from matching.engine.explain import explain
 from matching.engine.facts import NeedFacts, OfferFacts, Point, min_cover_nights, need_period
 from matching.engine.geo import haversine_km
-from matching.engine.scoring import Criterion, Score, Weights, score
+from matching.engine.scoring import Criterion, Score, Weights, distance_points, score
 from matching.engine.scoring import ceiling as scoring_ceiling
 from matching.engine.vectorised import OfferIndex, top_candidates
 from matching.models import Match
 from needs.models import Need
 from offers.models import Offer, OfferQuerySet
 
-# How many offers (or needs) the SQL step reads at a time, nearest districts and
-# longest-waiting offers first. For one need it reads on, ring after ring, until no unread
-# offer could score into the top suggestions (``nearest_candidates``): the limit costs
-# time, never a suggestion.
-RETRIEVAL_LIMIT = 1000
+# How many offers (or needs) the SQL step reads at a time, nearest districts first and,
+# within them, the highest score bound first. For one need it reads on, ring after ring,
+# until no unread offer could score into the top suggestions (``nearest_candidates``):
+# the limit costs time, never a suggestion. Read best first, a few times the top is
+# enough for most needs; every row read is turned into facts, which is the slow part.
+RETRIEVAL_LIMIT = 150
 
 # Skills that are worth nothing without a language in common with the need (the codes of
 # the default category tree; their sub-categories too).
@@ -220,10 +223,11 @@ def offer_facts(offer: Offer) -> OfferFacts:
 
 def need_facts(need: Need, *, sector_ids: Iterable[int] | None = None) -> NeedFacts:
     row = {name: getattr(need, name) for name in NEED_COLUMNS}
+    own, organisation = _district_ids(need)
     return need_facts_of(
         row=row,
-        sector_ids=sector_ids if sector_ids is not None else _need_sector_ids(need),
-        organisation_sector_ids=_organisation_sector_ids(need),
+        sector_ids=sector_ids if sector_ids is not None else own,
+        organisation_sector_ids=organisation,
         held=held(need=need),
         today=timezone.localdate(),
         minors_accredited=_minors_accredited(need),
@@ -245,14 +249,24 @@ def excluded_offers(need_id: int) -> frozenset[int]:
     )
 
 
-def _need_sector_ids(need: Need) -> list[int]:
-    return [sector.pk for sector in need.sectors.all()]
+def _district_ids(need: Need) -> tuple[list[int], list[int]]:
+    """The need's preferred districts and its organisation's: from what was prefetched
+    (``sectors``, ``organisation__sectors``), else in one query."""
 
+    def prefetched(instance: Any) -> bool:
+        return "sectors" in getattr(instance, "_prefetched_objects_cache", {})
 
-def _organisation_sector_ids(need: Need) -> list[int]:
-    if need.organisation_id is None:
-        return []
-    return list(need.organisation.sectors.values_list("pk", flat=True))  # type: ignore[union-attr]
+    loaded = need.organisation_id is None or Need.organisation.is_cached(need)
+    organisation = need.organisation if need.organisation_id is not None and loaded else None
+    if prefetched(need) and loaded and (organisation is None or prefetched(organisation)):
+        own = [sector.pk for sector in need.sectors.all()]
+        return own, [sector.pk for sector in organisation.sectors.all()] if organisation else []
+    rows = Sector.objects.filter(needs=need.pk).order_by().values_list("pk", Value(True))
+    if need.organisation_id is not None:
+        theirs = Sector.objects.filter(organisations=need.organisation_id).order_by()
+        rows = rows.union(theirs.values_list("pk", Value(False)), all=True)
+    found = list(rows)
+    return [pk for pk, mine in found if mine], [pk for pk, mine in found if not mine]
 
 
 # --- Retrieval -----------------------------------------------------------------------
@@ -429,7 +443,7 @@ def load_of(offer_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
     """Units held and answers awaited per offer, for these offers, in one query."""
     rows = (
         Match.objects.holding()
-        .filter(offer_id__in=offer_ids)
+        .filter(AnyOf(F("offer_id"), offer_ids))
         .values("offer_id")
         .annotate(
             held=Sum("units"), pending=Count("pk", filter=Q(status__in=Match.AWAITING_ANSWER))
@@ -456,45 +470,45 @@ def _rings(facts: NeedFacts) -> list[list[int]]:
 def nearest_candidates(
     need: Need, facts: NeedFacts, limit: int, *, top: int = 0, chosen: Weights | None = None
 ) -> list[OfferFacts]:
-    """Candidate offers' facts from the nearest districts outwards, the longest-waiting
-    first within each ring, ``limit`` rows at a time. With ``top``, reading goes on past
-    each ``limit`` rows until the ``top`` best found outscore the ceiling of every offer
-    not yet read (``scoring.ceiling``): no top offer is ever lost to the limit. Without,
-    it stops at ``limit`` rows."""
-    order = (F("published_at").asc(nulls_first=True), "id")
-    offers = candidate_offers(need, facts).order_by(*order)
+    """Candidate offers' facts from the nearest districts outwards, ring after ring, and
+    within a ring the highest score bound first (``prerank``), ``limit`` rows at a time.
+    With ``top``, reading goes on past each ``limit`` rows until the ``top`` best found
+    outscore every offer not yet read: the bound of the next row in the ring, and the
+    ceiling of the rings beyond (``scoring.ceiling``), so no top offer is ever lost to the
+    limit. Without, it stops at ``limit`` rows."""
+    chosen = chosen or weights()
+    today = timezone.localdate()
+    offers = candidate_offers(need, facts)
     rings = _rings(facts)
-    reader = _Reader(facts, top, chosen or weights())
+    reader = _Reader(facts, top, chosen, today, offers)
     ring, after, budget = 0, None, limit
     while ring < len(rings):
-        in_ring = offers.filter(sector_id__in=rings[ring])
+        points = {pk: reader.distance_points(pk) for pk in rings[ring]}
+        in_ring = prerank.best_bound_first(
+            offers.filter(sector_id__in=rings[ring]),
+            prerank.bound_of(facts, chosen, today, points),
+        )
         if after is not None:  # keyset pagination: no OFFSET re-reading the ring
-            in_ring = in_ring.filter(_after(after))
-        chunk = list(in_ring.values_list(*OFFER_COLUMNS)[:budget])
-        reader.rows += chunk
-        if len(chunk) < budget:
+            in_ring = in_ring.filter(prerank.after(*after))
+        # Ids and bounds first (an index-only scan: offer_published_candidates), then the
+        # columns of those rows alone.
+        chunk = list(in_ring.values_list("pk", prerank.BOUND)[:budget])
+        reader.rows += _rows_of([pk for pk, _bound in chunk])
+        if len(chunk) < budget:  # the ring is read whole
             ring, after, budget = ring + 1, None, budget - len(chunk)
             if budget > 0:
                 continue
-            partial = None
+        elif not top:
+            break
         else:
-            after, budget = chunk[-1], 0
-            partial = chunk[-1]
-        if not top or reader.settled(rings[ring:], partial):
+            after, budget = (chunk[-1][-1], chunk[-1][0]), limit
+            if not reader.outranks(*after):
+                continue  # the ring's next rows may still enter the top
+            ring, after = ring + 1, None
+        if not top or reader.settled(rings[ring:]):
             break
         budget = limit
     return reader.facts()
-
-
-def _after(row: tuple[Any, ...]) -> Q:
-    """Rows after ``row`` in the (published_at nulls first, id) order."""
-    published, pk = row[_PUBLISHED], row[0]
-    if published is None:
-        return Q(published_at__isnull=True, pk__gt=pk) | Q(published_at__isnull=False)
-    return Q(published_at__gt=published) | Q(published_at=published, pk__gt=pk)
-
-
-_PUBLISHED = OFFER_COLUMNS.index("published_at")
 
 
 @dataclass
@@ -504,7 +518,11 @@ class _Reader:
     need: NeedFacts
     top: int
     chosen: Weights
+    today: Any
+    offers: QuerySet[Offer]  # the candidates, all districts
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    # District → whether it holds a candidate sharing one of the need's languages.
+    sharing: dict[int, bool] = field(default_factory=dict)
     converted: list[OfferFacts] = field(default_factory=list)
     done: int = 0
     best: list[tuple[int, float]] = field(default_factory=list)  # the top so far
@@ -516,37 +534,71 @@ class _Reader:
             self.done = len(self.rows)
             if self.top and fresh:  # merge the new rows' top into the running one
                 found = top_candidates(OfferIndex.build(fresh), self.need, self.top,
-                                       self.chosen, timezone.localdate())  # fmt: skip
+                                       self.chosen, self.today)  # fmt: skip
                 merged = sorted(self.best + found, key=lambda pair: (-pair[1], pair[0]))
                 self.best = merged[: self.top]
         return self.converted
 
-    def settled(self, unread: list[list[int]], partial: tuple[Any, ...] | None) -> bool:
-        """Whether the ``top`` best read beat every offer of the ``unread`` rings; the
-        first of them is read up to ``partial`` (the later offers there were published
-        later, so waited less). Ties are not settled: a smaller id would win them."""
-        if not any(unread):
-            return True
-        today = timezone.localdate()
-        self.facts()
-        best = self.best
-        if len(best) < self.top:
-            return False
-        ceiling = max(
-            self._ceiling(pk, today, partial if position == 0 else None)
-            for position, ring in enumerate(unread)
-            for pk in ring
-        )
-        return best[-1][1] > ceiling + 1e-9
-
-    def _ceiling(self, sector_id: int, today: Any, partial: tuple[Any, ...] | None) -> float:
+    def distance_points(self, sector_id: int) -> float:
         km = _km_to_need(self.need, sector_id) if self.need.places else None
-        waited = None
-        if partial is not None and partial[_PUBLISHED] is not None:
-            waited = today.toordinal() - partial[_PUBLISHED].date().toordinal()
-        return scoring_ceiling(self.need, self.chosen, today, km=km,
-                               preferred=sector_id in self.need.sector_ids,
-                               waited_days=waited)  # fmt: skip
+        return distance_points(self.chosen, km, sector_id in self.need.sector_ids)
+
+    def outranks(self, bound: float, last_id: int) -> bool:
+        """Whether the ``top`` best read outrank the rows of a ring after the one read
+        last (``bound``, ``last_id``): they score at most ``bound``, and on a tie the
+        smaller id, read already, comes first."""
+        self.facts()
+        if len(self.best) < self.top:
+            return False
+        best_id, best = self.best[-1]
+        return best > bound + 1e-6 or (best >= bound - 1e-6 and best_id < last_id)
+
+    def settled(self, unread: list[list[int]]) -> bool:
+        """Whether the ``top`` best read outscore every offer of the ``unread`` rings, by
+        their ceiling (a tie is not settled: an offer there may have a smaller id). The
+        ceiling counts the languages at their best: for the districts that would settle
+        but for them, one query tells which hold no candidate sharing a language."""
+        beyond = [pk for ring in unread for pk in ring]
+        if not beyond:
+            return True
+        self.facts()
+        if len(self.best) < self.top:
+            return False
+        best = self.best[-1][1]
+        blocking = [pk for pk in beyond if not best > self._ceiling(pk) + 1e-6]
+        languages = self._languages_at_best()
+        if not blocking:
+            return True
+        if not languages or any(not best > self._ceiling(pk) - languages + 1e-6 for pk in blocking):
+            return False  # even offers sharing no language there could still beat the top
+        unknown = [pk for pk in blocking if pk not in self.sharing]
+        if unknown:
+            speaking = prerank.districts_sharing_a_language(self.offers, self.need, unknown)
+            self.sharing.update({pk: pk in speaking for pk in unknown})
+        return not any(self.sharing[pk] for pk in blocking)
+
+    def _beats(self, ceilings: list[float]) -> bool:
+        return not ceilings or self.best[-1][1] > max(ceilings) + 1e-6
+
+    def _languages_at_best(self) -> float:
+        """What the ceiling counts for languages, which no offer sharing none scores."""
+        if connection.vendor != "postgresql":
+            return 0.0  # the languages of many offers are not read in SQL there
+        return self.chosen.languages * (1.0 - 0.5 ** len(self.need.languages))
+
+    def _ceiling(self, sector_id: int) -> float:
+        km = _km_to_need(self.need, sector_id) if self.need.places else None
+        return scoring_ceiling(self.need, self.chosen, self.today, km=km,
+                               preferred=sector_id in self.need.sector_ids)  # fmt: skip
+
+
+def _rows_of(offer_ids: list[int]) -> list[tuple[Any, ...]]:
+    """``OFFER_COLUMNS`` of these offers, in this order."""
+    if not offer_ids:
+        return []
+    found = Offer.objects.filter(AnyOf(F("pk"), offer_ids)).values_list(*OFFER_COLUMNS)
+    rows = {row[0]: row for row in found}
+    return [rows[pk] for pk in offer_ids if pk in rows]
 
 
 def _facts_of_rows(rows: list[tuple[Any, ...]]) -> list[OfferFacts]:

@@ -332,6 +332,19 @@ class Offer(models.Model):
                 condition=Q(status="published"),
                 name="offer_published_capacity",
             ),
+            # A need's candidates, district by district, ranked by their score bound
+            # (matching.prerank) from the index alone: every column the filters and the
+            # bound read is in it (PostgreSQL; elsewhere the keys only).
+            models.Index(
+                fields=["kind", "sector"],
+                include=[
+                    "id", "category", "capacity", "households_at_once", "housing_type",
+                    "step_free_access", "pets_at_home", "available_from", "available_until",
+                    "published_at", "created_at", "languages", "household_types",
+                ],
+                condition=Q(status="published"),
+                name="offer_published_candidates",
+            ),  # fmt: skip
         ]
         constraints = [
             models.CheckConstraint(

@@ -130,10 +130,19 @@ def distance_criterion(need: NeedFacts, offer: OfferFacts, weights: Weights) -> 
     params: dict[str, Any] = {"km": km, "preferred": preferred, "from": _measured_from(need)}
     if km is None:
         return Criterion("distance", bonus, max_points, "unknown_location", params)
-    half = weights.distance_half_km
-    points = weights.distance * half / (half + km) + bonus
+    points = distance_points(weights, km, preferred)
     reason = "preferred_sector" if preferred else "distance"
     return Criterion("distance", points, max_points, reason, params)
+
+
+def distance_points(weights: Weights, km: float | None, preferred: bool) -> float:
+    """The distance criterion's points: half of ``distance`` at ``distance_half_km``, none
+    for an unknown distance, and the bonus of a preferred district."""
+    bonus = weights.preferred_sector if preferred else 0.0
+    if km is None:
+        return bonus
+    half = weights.distance_half_km
+    return weights.distance * half / (half + km) + bonus
 
 
 def _measured_from(need: NeedFacts) -> str | None:
@@ -240,9 +249,7 @@ def ceiling(
     """The most any offer at ``km`` from the need (in a preferred district or not), and
     published at most ``waited_days`` ago if known, could score: each other criterion at
     its best. Retrieval stops reading offers once its top suggestions all beat this."""
-    distance = weights.preferred_sector if preferred else 0.0
-    if km is not None:
-        distance += weights.distance * weights.distance_half_km / (weights.distance_half_km + km)
+    distance = distance_points(weights, km, preferred)
     languages = weights.languages * (1.0 - 0.5 ** len(need.languages))
     beds = weights.bed_fit if need.kind == HOUSING else 0.0
     waited = need_waiting_criterion(need, weights, today).points
@@ -252,3 +259,21 @@ def ceiling(
                                       weights.waiting_full_days)  # fmt: skip
     rest = weights.dates + beds + offer_waited + weights.pending
     return distance + languages + rest + urgency_points(need.urgency, weights) + waited
+
+
+def score_bound(need: NeedFacts, offer: OfferFacts, *, weights: Weights, today: date) -> float:
+    """At least the ``score`` of the pair, from what SQL reads of the offer alone: every
+    criterion exact but two, the pending proposals at their best (none), and the
+    languages at their best when the offer shares one (nothing when it shares none).
+    Retrieval asks SQL for the offers in decreasing order of this bound
+    (``matching.prerank``): once its top suggestions beat the bound of the next row, no
+    later row can displace them."""
+    shares = bool(need.languages & offer.languages)
+    total = distance_criterion(need, offer, weights).points
+    total += weights.languages * (1.0 - 0.5 ** len(need.languages)) if shares else 0.0
+    total += dates_criterion(need, offer, weights).points
+    total += sum(criterion.points for criterion in bed_fit_criteria(need, offer, weights))
+    total += urgency_points(need.urgency, weights)
+    total += offer_waiting_criterion(offer, weights, today).points
+    total += need_waiting_criterion(need, weights, today).points
+    return total + weights.pending

@@ -315,7 +315,7 @@ def test_the_suggestions_for_a_need_cost_the_same_queries_for_few_or_many_offers
     assert len(response.json()) == count
 
 
-PINNED_SUGGESTION_QUERIES = 10
+PINNED_SUGGESTION_QUERIES = 9
 
 
 # --- Plans kept whole ------------------------------------------------------------------

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import math
+import random
 from datetime import timedelta
 
 import pytest
 from hypothesis import given
 
-from matching.engine.constraints import compatible
+from matching.engine.constraints import compatible, violations
 from matching.engine.facts import (
     CRITICAL,
     DONATION,
@@ -17,7 +18,7 @@ from matching.engine.facts import (
     need_period,
 )
 from matching.engine.geo import haversine_km
-from matching.engine.scoring import IncompatiblePairError, Score, Weights, score
+from matching.engine.scoring import IncompatiblePairError, Score, Weights, score, score_bound
 from tests.matching.engine.facts_builders import (
     ENGINE,
     NOW,
@@ -27,6 +28,8 @@ from tests.matching.engine.facts_builders import (
     needs,
     offer,
     offers,
+    random_need,
+    random_offer,
 )
 
 WEIGHTS = Weights()
@@ -160,3 +163,27 @@ def test_a_score_is_its_criteria_within_their_bounds(
     assert all(0 <= c.points <= c.max_points + 1e-12 for c in result.criteria)
     assert 0 <= result.total <= WEIGHTS.max_total() + 1e-9
     assert scored(need_facts, offer_facts) == result
+
+
+def test_the_score_bound_is_never_below_the_score_and_is_the_score_when_nothing_is_left_out() -> (
+    None
+):
+    """``score_bound`` leaves out the pending proposals and how many languages are
+    shared: with no proposal pending and all or none of the need's languages shared, it
+    is the score itself."""
+    rng = random.Random(2026)
+    weights, exact, compared = Weights(), 0, 0
+    for n in range(4000):
+        wanted, given = random_need(rng, n), random_offer(rng, n)
+        if wanted.kind != given.kind or violations(wanted, given):
+            continue
+        total = score(wanted, given, weights=weights, today=TODAY).total
+        bound = score_bound(wanted, given, weights=weights, today=TODAY)
+        assert total <= bound + 1e-9
+        compared += 1
+        shared = wanted.languages & given.languages
+        if given.pending_proposals == 0 and shared in (frozenset(), wanted.languages):
+            assert bound == pytest.approx(total, abs=1e-9)
+            exact += 1
+    assert compared >= 200
+    assert exact >= 50
