@@ -7,6 +7,8 @@ INSTALLED := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes in parallel (pytest-xdist): one per core of the 2-core machines we run on.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test chaos fuzz bench quality lint format typecheck worker beat messages clean
 
@@ -31,7 +33,7 @@ run: install
 ## Redis with a real Celery worker; without, on SQLite with eager tasks.
 test: install
 	$(MANAGE) makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Kill a worker and restart the broker in the middle of 1,000 notifications (PostgreSQL).
 chaos: install

@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 
 from accounts.models import User
 from tests.factories import MembershipFactory, UserFactory
+from tests.parallel import own_redis_databases
 
 pytest_plugins = ["tests.celery_worker", "tests.browser.fixtures", "tests.oidc_provider.fixture"]
 
@@ -25,6 +26,12 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def _fast_passwords() -> Iterator[None]:
     with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_redis_per_parallel_worker() -> Iterator[None]:
+    """In parallel runs, each worker on its own Redis databases (``tests.parallel``)."""
+    yield from own_redis_databases()
 
 
 @pytest.fixture(scope="session")
