@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.rest.representation import Row, plan_for
+from core.rest.representation import Row, plan_for, represent_rows
 
 
 class RowListMixin:
@@ -37,5 +37,5 @@ class RowListMixin:
         page = view.paginate_queryset(values)
         rows = [Row(row) for row in (values if page is None else page)]
         self.complete_rows(rows)
-        data = view.get_serializer(rows, many=True).data
+        data = represent_rows(view.get_serializer(rows, many=True).child, rows)
         return Response(data) if page is None else view.get_paginated_response(data)

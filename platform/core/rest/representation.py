@@ -17,8 +17,10 @@ change, only how they are run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
+from operator import itemgetter
 from enum import Enum
 from typing import Any
 
@@ -37,6 +39,9 @@ Converter = Callable[[Any], Any]
 Live = Callable[[Any, Any], Any]
 
 _MISSING = object()
+# The current time zone, read once for a whole list by ``represent_rows`` (reading it costs
+# as much as building a row's dict).
+_list_zone: ContextVar[Any] = ContextVar("representation_zone", default=None)
 
 
 def _same(value: Any) -> Any:
@@ -143,9 +148,23 @@ def _converter(field: drf_fields.Field) -> Converter | None:
     if isinstance(field, serializers.JSONField) and not field.binary:
         return _same
     if isinstance(field, serializers.ListField) and _uses_base(field, serializers.ListField):
-        child = _converter(field.child) or field.child.to_representation
-        return lambda items: [None if item is None else child(item) for item in items]
+        return _list(field.child)
     return None
+
+
+def _list(field: drf_fields.Field) -> Converter:
+    """DRF's ``ListField.to_representation`` with ``field`` for its items; a list whose
+    items are all of the type the item's converter returns as it is (a list of choices
+    read from JSON) is copied without a call per item."""
+    child = _converter(field) or field.to_representation
+    native = _native(child, field)
+
+    def convert(items: Any) -> Any:
+        if native is _ANY or (native is not None and all(type(i) is native for i in items)):
+            return list(items)
+        return [None if item is None else child(item) for item in items]
+
+    return convert
 
 
 def _getter(field: drf_fields.Field, model: type[models.Model]) -> Getter | None:
@@ -223,6 +242,7 @@ class Plan:
         # Whether a row of values can stand for an instance: every field is a column, a
         # list of ids or a method of the serializer.
         self.reads_rows = all(step.key or step.compute for step in self.steps)
+        self.rows = _RowRecipe(self.steps) if self.reads_rows else None
 
     @staticmethod
     def _step(field: drf_fields.Field, model: type[models.Model] | None) -> Step:
@@ -255,12 +275,13 @@ class Plan:
         )
 
     def represent(self, live: serializers.Serializer, row: Any) -> dict[str, Any]:
+        zone = _list_zone.get() or timezone.get_current_timezone()
+        if self.rows is not None and type(row) is Row:
+            return self.rows.represent(live, row, zone)
         result: dict[str, Any] = {}
-        is_row = type(row) is Row
-        zone = timezone.get_current_timezone()
         for step in self.steps:
             if step.converter is not None:
-                value = row[step.key] if is_row else step.getter(row)  # type: ignore[misc]
+                value = step.getter(row)  # type: ignore[misc]
                 if value is None or step.native is _ANY or type(value) is step.native:
                     result[step.name] = value  # what the converter would return as it is
                 elif step.converter is _datetime:
@@ -269,12 +290,49 @@ class Plan:
                     result[step.name] = step.converter(value)
             elif step.compute is not None:
                 result[step.name] = step.compute(live, row)
-            elif is_row and step.ids:
-                result[step.name] = list(row[step.key])
             else:
                 value = _drf_value(step.field, row)
                 if value is not _MISSING:
                     result[step.name] = value
+        return result
+
+
+class _RowRecipe:
+    """How a row of values becomes a representation: every column copied in the fields'
+    order in one pass (most values are already what DRF answers: a text, a number, a
+    boolean, a list of JSON), then only the values DRF converts (a date, a date-time, a
+    list of choices) converted, then the serializer's methods."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        first = next((step.key for step in steps if step.key), None)
+        # A method's field takes its place in the order with any column, then its value.
+        keys = [step.key or first for step in steps]
+        self.names = tuple(step.name for step in steps)
+        self.pick: Callable[[Row], tuple[Any, ...]] | None = None
+        if len(keys) > 1 and first is not None:
+            self.pick = itemgetter(*keys)
+        elif first is not None:
+            only = str(keys[0])
+            self.pick = lambda row: (row[only],)
+        self.converted = [
+            (step.name, step.native, step.converter)
+            for step in steps
+            if step.converter is not None and step.native is not _ANY
+        ]
+        self.ids = [step.name for step in steps if step.ids]
+        self.computed = [(step.name, step.compute) for step in steps if step.compute]
+
+    def represent(self, live: serializers.Serializer, row: Row, zone: Any) -> dict[str, Any]:
+        result = dict(zip(self.names, self.pick(row), strict=True)) if self.pick else {}
+        for name, native, converter in self.converted:
+            value = result[name]
+            if value is None or type(value) is native:
+                continue  # what the converter would return as it is
+            result[name] = _datetime(value, zone) if converter is _datetime else converter(value)
+        for name in self.ids:
+            result[name] = list(result[name])
+        for name, compute in self.computed:
+            result[name] = compute(live, row)  # type: ignore[misc]
         return result
 
 
@@ -307,6 +365,16 @@ def plan_for(serializer_class: type[serializers.Serializer]) -> Plan:
     if plan is None:
         plan = _plans[serializer_class] = Plan(serializer_class)
     return plan
+
+
+def represent_rows(serializer: serializers.Serializer, rows: Iterable[Any]) -> list[Any]:
+    """Each row as ``serializer`` represents it (its own ``to_representation``, if it adds
+    to it), with the current time zone read once for the list."""
+    token = _list_zone.set(timezone.get_current_timezone())
+    try:
+        return [serializer.to_representation(row) for row in rows]
+    finally:
+        _list_zone.reset(token)
 
 
 def represent(serializer: serializers.Serializer, instance: Any) -> dict[str, Any] | None:
