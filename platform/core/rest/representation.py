@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from operator import itemgetter
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
