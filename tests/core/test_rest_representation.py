@@ -100,3 +100,35 @@ def test_a_serializer_can_keep_drfs_own_path() -> None:
         compiled_representation = False
 
     assert representation.represent(Plain(context={}), Offer()) is None
+
+
+def test_values_of_another_type_than_their_column_are_converted_as_drf_would(
+    staff: User,
+) -> None:
+    """A row's text, number and list values are copied as they are only when they are of
+    the type DRF would answer; anything else takes the converter (a list holding a number,
+    a score read as a whole number)."""
+    sector = SectorFactory()
+    offer = OfferFactory(sector=sector, housing=True, published=True, capacity=2)
+    need = NeedFactory(housing_types=["room"])
+    need.sectors.add(sector)
+    matching_services.match_propose(need=need, offer=offer, by=staff)
+    plan = representation.plan_for(OfferSerializer)
+    row = representation.Row(Offer.objects.values(*plan.columns).get(pk=offer.pk))
+    row["languages"], row["household_types"] = ["fr", 3], []
+    instance = Offer.objects.get(pk=offer.pk)
+    instance.languages, instance.household_types = ["fr", 3], []
+    serializer = OfferSerializer(context={})
+    assert representation.represent(serializer, row) == drf_way(serializer, instance)
+    match = Match.objects.annotate(need_reference=F("need__internal_reference")).get()
+    match.score = 1
+    match_plan = representation.plan_for(MatchSerializer)
+    match_row = representation.Row(
+        Match.objects.annotate(need_reference=F("need__internal_reference"))
+        .values(*match_plan.columns, "criteria", "need_reference")
+        .get()
+    )
+    match_row["score"] = 1
+    serializer = MatchSerializer(context={})
+    assert representation.represent(serializer, match_row) == drf_way(serializer, match)
+    assert type(representation.represent(serializer, match_row)["score"]) is float  # type: ignore[index]

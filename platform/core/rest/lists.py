@@ -37,5 +37,5 @@ class RowListMixin:
         page = view.paginate_queryset(values)
         rows = [Row(row) for row in (values if page is None else page)]
         self.complete_rows(rows)
-        data = represent_rows(view.get_serializer(rows, many=True).child, rows)
+        data = represent_rows(view.get_serializer(), rows)  # one serializer reads every row
         return Response(data) if page is None else view.get_paginated_response(data)

@@ -59,7 +59,7 @@ class JSONRenderer(renderers.JSONRenderer):
     ) -> bytes:
         if data is None:
             return b""
-        indent = self.get_indent(accepted_media_type, renderer_context or {})
+        indent = self.get_indent(accepted_media_type or "", renderer_context or {})
         if indent is not None or not self.writes_as_orjson:
             return bytes(super().render(data, accepted_media_type, renderer_context))
         try:

@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
@@ -54,6 +56,10 @@ def _string(value: Any) -> Any:
 
 def _integer(value: Any) -> Any:
     return value if type(value) is int else int(value)
+
+
+def _float(value: Any) -> Any:
+    return value if type(value) is float else float(value)
 
 
 def _choice(field: serializers.ChoiceField) -> Converter:
@@ -102,8 +108,8 @@ def _native(converter: Converter, field: drf_fields.Field) -> Any:
     a number, a boolean for a boolean."""
     if converter is _same:
         return _ANY
-    if converter is _string or converter is _integer:
-        return str if converter is _string else int
+    if converter is _string or converter is _integer or converter is _float:
+        return {_string: str, _integer: int, _float: float}[converter]
     if isinstance(field, serializers.BooleanField) and _uses_base(field, serializers.BooleanField):
         return bool
     if (
@@ -128,8 +134,16 @@ def _converter(field: drf_fields.Field) -> Converter | None:
         return _string
     if isinstance(field, serializers.IntegerField) and _uses_base(field, serializers.IntegerField):
         return _integer
+    if (
+        isinstance(field, serializers.BigIntegerField)
+        and _uses_base(field, serializers.BigIntegerField)
+        and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    ):
+        return _integer  # a big id (``BigAutoField``) answered as a number, as DRF does
     if isinstance(field, serializers.BooleanField) and _uses_base(field, serializers.BooleanField):
         return _boolean(field)
+    if isinstance(field, serializers.FloatField) and _uses_base(field, serializers.FloatField):
+        return _float
     iso = ISO_8601
     if (
         isinstance(field, serializers.DateTimeField)
@@ -194,6 +208,35 @@ def _getter(field: drf_fields.Field, model: type[models.Model]) -> Getter | None
     return lambda row: getattr(row, name)
 
 
+# What the database gives for a column of these model fields, whatever the backend (the
+# types of ``values()``): a text, a whole number, a boolean.
+_TEXTS = ["CharField", "TextField", "SlugField", "EmailField", "URLField"]
+_NUMBERS = [
+    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+    "PositiveSmallIntegerField", "PositiveBigIntegerField", "AutoField", "BigAutoField",
+    "SmallAutoField",
+]  # fmt: skip
+_COLUMN_TYPES: dict[str, type] = {
+    **dict.fromkeys(_TEXTS, str),
+    **dict.fromkeys(_NUMBERS, int),
+    "BooleanField": bool,
+}
+
+
+def _column_type(model: type[models.Model] | None, name: str) -> type | None:
+    """The type of every value (None aside) a row of values holds for ``name``, or None
+    when it is not known (a field that converts what it reads, a relation, a property)."""
+    if model is None:
+        return None
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if model_field.is_relation or hasattr(model_field, "from_db_value"):
+        return None
+    return _COLUMN_TYPES.get(model_field.get_internal_type())
+
+
 def _needs_request(field: drf_fields.Field) -> bool:
     """Nested serializers and hyperlinks read the request from the serializer's context."""
     if isinstance(field, relations.ManyRelatedField):
@@ -226,6 +269,8 @@ class Step:
     field: Any = None
     compute: Live | None = None
     ids: bool = False
+    # Whether every value of the column, in a row of values, is already of type ``native``.
+    column_native: bool = False
 
 
 class Plan:
@@ -266,12 +311,14 @@ class Plan:
             converter: Converter = _same
         else:
             converter = _converter(field) or field.to_representation
+        native = _native(converter, field)
         return Step(
             name,
             getter=getter,
             key=field.source,
             converter=converter,
-            native=_native(converter, field),
+            native=native,
+            column_native=native is not None and _column_type(model, str(field.source)) is native,
         )
 
     def represent(self, live: serializers.Serializer, row: Any) -> dict[str, Any]:
@@ -317,7 +364,7 @@ class _RowRecipe:
         self.converted = [
             (step.name, step.native, step.converter)
             for step in steps
-            if step.converter is not None and step.native is not _ANY
+            if step.converter is not None and step.native is not _ANY and not step.column_native
         ]
         self.ids = [step.name for step in steps if step.ids]
         self.computed = [(step.name, step.compute) for step in steps if step.compute]
@@ -328,11 +375,17 @@ class _RowRecipe:
             value = result[name]
             if value is None or type(value) is native:
                 continue  # what the converter would return as it is
-            result[name] = _datetime(value, zone) if converter is _datetime else converter(value)
+            if converter is not _datetime:
+                result[name] = converter(value)
+            elif type(value) is datetime and value.utcoffset() is not None:
+                text = value.astimezone(zone).isoformat()  # ``_datetime``, inlined: the usual
+                result[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
+            else:
+                result[name] = _datetime(value, zone)
         for name in self.ids:
             result[name] = list(result[name])
         for name, compute in self.computed:
-            result[name] = compute(live, row)  # type: ignore[misc]
+            result[name] = compute(live, row)
         return result
 
 
