@@ -132,3 +132,26 @@ def test_values_of_another_type_than_their_column_are_converted_as_drf_would(
     serializer = MatchSerializer(context={})
     assert representation.represent(serializer, match_row) == drf_way(serializer, match)
     assert type(representation.represent(serializer, match_row)["score"]) is float  # type: ignore[index]
+
+
+def test_each_serializer_gets_fields_of_its_own_bound_to_it() -> None:
+    """Fields are copied from the ones built once per class (core/rest/serializers.py):
+    two serializers share no field, and a list's item field belongs to its own list."""
+    first, second = OfferSerializer(context={}), OfferSerializer(context={})
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        assert field is not other
+        assert field.parent is first
+        assert other.parent is second
+        assert (field.source, field.required, field.read_only) == (
+            other.source,
+            other.required,
+            other.read_only,
+        )
+    languages = first.fields["languages"]
+    assert languages.child is not second.fields["languages"].child
+    assert languages.child.parent is languages
+    assert languages.child.source == ""
+    checked = OfferSerializer(data={"languages": ["fr", "xx"]}, partial=True)
+    assert not checked.is_valid()
+    assert set(checked.errors) == {"languages"}
