@@ -175,7 +175,8 @@ def _fresh(field: Any) -> Any:
         child = field.__dict__.get(name)
         if isinstance(child, serializers.Field):
             copied = new.__dict__[name] = _fresh(child)
-            copied.source = child._kwargs.get("source")  # as before its parent bound it
+            # The source it was made with, as before its parent bound it.
+            copied.source = child._kwargs.get("source")  # type: ignore[attr-defined]
             copied.bind(field_name="", parent=new)
     return new
 
