@@ -599,6 +599,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["core.rest.filters.StrictFilterBackend"],
     # JSON only: the API takes no files, and one way in is one way to check.
     "DEFAULT_PARSER_CLASSES": ["core.rest.parsers.SafeJSONParser"],
+    # DRF's two renderers, JSON written by orjson (the same bytes, core/rest/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.rest.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "core.rest.throttling.PersonReadThrottle",
         "core.rest.throttling.PersonWriteThrottle",

@@ -151,6 +151,18 @@ def test_a_token_expires(resident: User, settings: Any) -> None:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {answer['token']}")
     assert client.get(ME).status_code == 401
+    assert not AuthToken.objects.filter(user=resident).exists()  # deleted once refused
+
+
+def test_a_token_is_checked_in_one_query(resident: User, django_assert_num_queries: Any) -> None:
+    """The token's row and its owner, joined; knox's read of every other token of the
+    person is left to the nightly purge (accounts/authentication.py)."""
+    from accounts.authentication import TokenAuthentication
+
+    text = api_as(resident).post(TOKEN).json()["token"]
+    with django_assert_num_queries(1):
+        user, _token = TokenAuthentication().authenticate_credentials(text.encode())
+    assert user == resident
 
 
 def test_a_password_change_revokes_the_token(resident: User) -> None:

