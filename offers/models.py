@@ -338,13 +338,23 @@ class Offer(models.Model):
             models.Index(
                 fields=["kind", "sector"],
                 include=[
-                    "id", "category", "capacity", "households_at_once", "housing_type",
-                    "step_free_access", "pets_at_home", "available_from", "available_until",
-                    "published_at", "created_at", "languages", "household_types",
+                    "id",
+                    "category",
+                    "capacity",
+                    "households_at_once",
+                    "housing_type",
+                    "step_free_access",
+                    "pets_at_home",
+                    "available_from",
+                    "available_until",
+                    "published_at",
+                    "created_at",
+                    "languages",
+                    "household_types",
                 ],
                 condition=Q(status="published"),
                 name="offer_published_candidates",
-            ),  # fmt: skip
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,16 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_search_extensions'),
-        ('offers', '0008_call_back_index'),
+        ("core", "0005_search_extensions"),
+        ("offers", "0008_call_back_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='offer',
-            index=models.Index(condition=models.Q(('status', 'published')), fields=['kind', 'sector'], include=('id', 'category', 'capacity', 'households_at_once', 'housing_type', 'step_free_access', 'pets_at_home', 'available_from', 'available_until', 'published_at', 'created_at', 'languages', 'household_types'), name='offer_published_candidates'),
+            model_name="offer",
+            index=models.Index(
+                condition=models.Q(("status", "published")),
+                fields=["kind", "sector"],
+                include=(
+                    "id",
+                    "category",
+                    "capacity",
+                    "households_at_once",
+                    "housing_type",
+                    "step_free_access",
+                    "pets_at_home",
+                    "available_from",
+                    "available_until",
+                    "published_at",
+                    "created_at",
+                    "languages",
+                    "household_types",
+                ),
+                name="offer_published_candidates",
+            ),
         ),
     ]
