@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from core.lifecycle import TransitionLog
@@ -16,27 +19,37 @@ from needs.models import Need
 from offers.models import Offer
 
 
+def holding_condition(offer_kind: Any = None) -> Q:
+    """Matches whose units are taken from their offer and need: the live ones, and goods
+    handed over (gone for good, unlike a room or a volunteer's time, which a completed
+    match gives back). ``offer_kind``: where the offer's kind is read from, when not from
+    a join (``OuterRef("kind")`` in a subquery on offers)."""
+    kind = F("offer__kind") if offer_kind is None else offer_kind
+    handed_over = Q(status=Match.Status.COMPLETED) & Q(Exact(kind, HelpKind.DONATION))
+    return Q(status__in=Match.HOLDING) | handed_over
+
+
+def broken_down_condition() -> Q:
+    """Stays that broke down or ended early: their offer is never proposed to the same
+    need again."""
+    return Q(
+        status=Match.Status.COMPLETED,
+        outcome__in=(Match.Outcome.ENDED_EARLY, Match.Outcome.BROKE_DOWN),
+    )
+
+
 class MatchQuerySet(models.QuerySet["Match"]):
     def live(self) -> MatchQuerySet:
         """Matches that hold units of their offer and need: proposed, accepted, confirmed."""
         return self.filter(status__in=Match.HOLDING)
 
     def holding(self) -> MatchQuerySet:
-        """Matches whose units are taken from their offer and need: the live ones, and
-        goods handed over (gone for good, unlike a room or a volunteer's time, which a
-        completed match gives back)."""
-        return self.filter(
-            Q(status__in=Match.HOLDING)
-            | Q(status=Match.Status.COMPLETED, offer__kind=HelpKind.DONATION)
-        )
+        """Matches whose units are taken from their offer and need (``holding_condition``)."""
+        return self.filter(holding_condition())
 
     def broken_down(self) -> MatchQuerySet:
-        """Stays that broke down or ended early: their offer is never proposed to the
-        same need again."""
-        return self.filter(
-            status=Match.Status.COMPLETED,
-            outcome__in=(Match.Outcome.ENDED_EARLY, Match.Outcome.BROKE_DOWN),
-        )
+        """Stays that broke down or ended early (``broken_down_condition``)."""
+        return self.filter(broken_down_condition())
 
     def for_resident(self, user: object) -> MatchQuerySet:
         return self.filter(offer__owner=user).exclude(status=Match.Status.SUGGESTED)

@@ -4,9 +4,9 @@ first, so that it can stop as soon as its top suggestions beat the next row's bo
 ``bound_of`` computes, for each row, what ``engine.scoring.score_bound`` computes for the
 offer's facts (a test holds the two equal on PostgreSQL): the distance and preferred
 district from the offer's district, the dates, the fit of the beds and the offer's wait
-exactly; the pending proposals at their best; and the languages at their best when the
-offer shares one of the need's. SQLite has no JSON containment: there the languages are
-taken at their best for every offer, a looser bound that is still a bound.
+exactly, and the languages from how many of the need's the offer speaks; the pending
+proposals at their best. SQLite has no JSON containment: there the languages are taken at
+their best for every offer, a looser bound that is still a bound.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import (
     DateField,
     Expression,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -33,6 +34,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Least, TruncDat
 from matching.engine.facts import HOUSING, NeedFacts
 from matching.engine.scoring import (
     Weights,
+    languages_points,
     need_waiting_criterion,
     urgency_points,
     wanted_period,
@@ -58,16 +60,17 @@ class DaysBetween(Func):
                            template="CAST(ROUND(%(expressions)s) AS INTEGER)", **extra)  # fmt: skip
 
 
-class DistrictPoints(Expression):
-    """``CASE sector_id WHEN … THEN … ELSE 0 END``: given points for each district, the
-    points of the row's (a ``When`` per district would cost the ORM many times more)."""
+class PointsByValue(Expression):
+    """``CASE column WHEN … THEN … ELSE 0 END``: given points for each value of a column
+    (a district, a number of languages shared), the points of the row's value (a
+    ``When`` per value would cost the ORM many times more)."""
 
     output_field = FloatField()
 
-    def __init__(self, points: Mapping[int, float], column: Any = None) -> None:
+    def __init__(self, points: Mapping[int, float], column: Any) -> None:
         super().__init__(output_field=FloatField())
         self.points = dict(points)
-        self.column = column if column is not None else F("sector_id")
+        self.column = column
 
     def get_source_expressions(self) -> list[Any]:
         return [self.column]
@@ -103,7 +106,7 @@ def bound_of(
         + weights.pending
     )
     return (
-        DistrictPoints(sector_points)
+        PointsByValue(sector_points, F("sector_id"))
         + _languages(facts, weights)
         + _dates(facts, weights)
         + _bed_fit(facts, weights)
@@ -113,11 +116,17 @@ def bound_of(
 
 
 def _languages(facts: NeedFacts, weights: Weights) -> Combinable:
-    best = weights.languages * (1.0 - 0.5 ** len(facts.languages))
-    if best == 0 or connection.vendor != "postgresql":
-        return _number(best)
-    shared = _sharing(facts)
-    return Case(When(shared, then=_number(best)), default=_number(0.0), output_field=FloatField())
+    """``scoring.languages_criterion``: the points of the number of the need's languages
+    the offer speaks (JSON containment, PostgreSQL; elsewhere, all of them)."""
+    if connection.vendor != "postgresql" or not facts.languages or weights.languages == 0:
+        return _number(languages_points(weights, len(facts.languages)))
+    shared = sum(
+        (Case(When(Q(languages__contains=[code]), then=Value(1)), default=Value(0))
+         for code in sorted(facts.languages)),
+        start=Value(0),
+    )  # fmt: skip
+    points = {count: languages_points(weights, count) for count in range(len(facts.languages) + 1)}
+    return PointsByValue(points, ExpressionWrapper(shared, output_field=IntegerField()))
 
 
 def _sharing(facts: NeedFacts) -> Q:

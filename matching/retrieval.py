@@ -18,7 +18,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -31,12 +43,19 @@ from matching.engine.constraints import combination_violations, violations
 from matching.engine.explain import explain
 from matching.engine.facts import NeedFacts, OfferFacts, Point, min_cover_nights, need_period
 from matching.engine.geo import haversine_km
-from matching.engine.scoring import Criterion, Score, Weights, distance_points, score
+from matching.engine.scoring import (
+    Criterion,
+    Score,
+    Weights,
+    distance_points,
+    languages_points,
+    score,
+)
 from matching.engine.scoring import ceiling as scoring_ceiling
 from matching.engine.vectorised import OfferIndex, top_candidates
-from matching.models import Match
+from matching.models import Match, broken_down_condition, holding_condition
 from needs.models import Need
-from offers.models import Offer, OfferQuerySet
+from offers.models import Offer
 
 # How many offers (or needs) the SQL step reads at a time, nearest districts first and,
 # within them, the highest score bound first. For one need it reads on, ring after ring,
@@ -198,40 +217,65 @@ def held(*, offer: Offer | None = None, need: Need | None = None) -> int:
 
 
 def need_units_held(matches: QuerySet[Match], *, whole: int = 1) -> dict[int, int]:
-    """Units these matches give each need: the two offers of a combination house one
-    household, so they count once (and only when ``whole`` of them are among
-    ``matches``: 2 to count a combination as confirmed only once both offers are)."""
+    """Units these matches give each need (``units_held_by_need``), in one query."""
+    return units_held_by_need(matches.values_list("need_id", "units", "combination"), whole=whole)
+
+
+def units_held_by_need(rows: Iterable[tuple[int, int, Any]], *, whole: int = 1) -> dict[int, int]:
+    """Units matches give each need, from their (need, units, combination): the two
+    offers of a combination house one household, so they count once (and only when
+    ``whole`` of them are among the rows: 2 to count a combination as confirmed only
+    once both offers are)."""
     given: dict[int, int] = {}
-    singles = matches.filter(combination__isnull=True).values("need_id")
-    for row in singles.annotate(total=Sum("units")):
-        given[row["need_id"]] = given.get(row["need_id"], 0) + row["total"]
-    combined = matches.filter(combination__isnull=False).values("need_id", "combination")
-    for row in combined.annotate(total=Max("units"), members=Count("pk")):
-        if row["members"] >= whole:
-            given[row["need_id"]] = given.get(row["need_id"], 0) + row["total"]
+    combined: dict[tuple[int, Any], list[int]] = {}
+    for need_id, units, combination in rows:
+        if combination is None:
+            given[need_id] = given.get(need_id, 0) + units
+        else:
+            combined.setdefault((need_id, combination), []).append(units)
+    for (need_id, _combination), members in combined.items():
+        if len(members) >= whole:
+            given[need_id] = given.get(need_id, 0) + max(members)
     return given
+
+
+def _matches_of_need(need: Need) -> tuple[int, frozenset[int]]:
+    """What one need's matches say of it, in one query: the units they hold, and the
+    offers where its household's stay broke down (never proposed to it again). A match's
+    offer is of its need's kind (rule ``kind``), so the offer's row is not joined."""
+    holding, broken = holding_condition(offer_kind=Value(need.kind)), broken_down_condition()
+    rows = (
+        Match.objects.filter(holding | broken, need_id=need.pk)
+        .annotate(
+            holds=ExpressionWrapper(holding, output_field=BooleanField()),
+            broke_down=ExpressionWrapper(broken, output_field=BooleanField()),
+        )
+        .order_by()
+        .values_list("need_id", "units", "combination", "holds", "broke_down", "offer_id")
+    )
+    found = list(rows)
+    units = units_held_by_need(row[:3] for row in found if row[3]).get(need.pk, 0)
+    return units, frozenset(row[5] for row in found if row[4])
 
 
 def offer_facts(offer: Offer) -> OfferFacts:
     """Facts of one offer as the database has it now, with what its matches hold."""
-    row = Offer.objects.filter(pk=offer.pk).values_list(*OFFER_COLUMNS).get()
-    held_units, pending = load_of([offer.pk])
-    return offer_facts_from_row(
-        row, held=held_units.get(offer.pk, 0), pending=pending.get(offer.pk, 0)
-    )
+    row = with_load(Offer.objects.filter(pk=offer.pk)).values_list(*LOADED_COLUMNS).get()
+    return offer_facts_from_loaded(row)
 
 
 def need_facts(need: Need, *, sector_ids: Iterable[int] | None = None) -> NeedFacts:
     row = {name: getattr(need, name) for name in NEED_COLUMNS}
     own, organisation = _district_ids(need)
+    held_units, broke_down_with = _matches_of_need(need)
     return need_facts_of(
         row=row,
         sector_ids=sector_ids if sector_ids is not None else own,
         organisation_sector_ids=organisation,
-        held=held(need=need),
+        held=held_units,
         today=timezone.localdate(),
         minors_accredited=_minors_accredited(need),
-        excluded_offer_ids=excluded_offers(need.pk),
+        excluded_offer_ids=broke_down_with,
     )
 
 
@@ -240,13 +284,6 @@ def _minors_accredited(need: Need) -> bool:
     if need.household_type != HouseholdType.MINOR or need.organisation_id is None:
         return False
     return need.organisation.is_accredited_for_minors  # type: ignore[union-attr]
-
-
-def excluded_offers(need_id: int) -> frozenset[int]:
-    """Offers where this need's household broke down or left early: never again."""
-    return frozenset(
-        Match.objects.broken_down().filter(need_id=need_id).values_list("offer_id", flat=True)
-    )
 
 
 def _district_ids(need: Need) -> tuple[list[int], list[int]]:
@@ -306,8 +343,9 @@ def candidate_offers(need: Need, facts: NeedFacts) -> QuerySet[Offer]:
             offers = offers.filter(housing_type__in=need.housing_types)
         if need.step_free_access:
             offers = offers.filter(step_free_access=True)
-    if need.household_type == HouseholdType.MINOR:
-        offers = _minors_only(offers, facts)
+        offers = _welcoming(offers, facts.household_type)
+    if need.household_type == HouseholdType.MINOR and not facts.minors_accredited:
+        offers = offers.none()  # fiche 7: only through an organisation accredited for minors
     if facts.excluded_offer_ids:
         offers = offers.exclude(pk__in=facts.excluded_offer_ids)
     if facts.no_pets:
@@ -345,18 +383,16 @@ def _sharing_a_language(offers: QuerySet[Offer], need: Need, facts: NeedFacts) -
     )
 
 
-def _minors_only(offers: OfferQuerySet, facts: NeedFacts) -> OfferQuerySet:
-    """Fiche 7 in SQL: nothing unless the organisation is accredited for minors; for
-    housing, only hosts who accepted minors (``constraints.minors_through_accredited``)."""
-    if not facts.minors_accredited:
+def _welcoming(offers: QuerySet[Offer], household_type: str) -> QuerySet[Offer]:
+    """Rule household_type in SQL: housing whose host welcomes this household (a minor,
+    fiche 7, only with a host who accepted minors); none for a need without a type."""
+    if not household_type:
         return offers.none()
-    if facts.kind != HelpKind.HOUSING:
-        return offers
     if connection.vendor == "postgresql":
-        return offers.filter(household_types__contains=[HouseholdType.MINOR])
+        return offers.filter(household_types__contains=[household_type])
     # SQLite has no JSON containment: the list is stored as text, and the engine checks
     # the rule again on the facts.
-    return offers.filter(household_types__icontains=f'"{HouseholdType.MINOR}"')
+    return offers.filter(household_types__icontains=f'"{household_type}"')
 
 
 @dataclass(frozen=True)
@@ -439,20 +475,26 @@ def offer_facts_from_row(row: tuple[Any, ...], *, held: int, pending: int) -> Of
     )  # fmt: skip
 
 
-def load_of(offer_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Units held and answers awaited per offer, for these offers, in one query."""
-    rows = (
-        Match.objects.holding()
-        .filter(AnyOf(F("offer_id"), offer_ids))
-        .values("offer_id")
-        .annotate(
-            held=Sum("units"), pending=Count("pk", filter=Q(status__in=Match.AWAITING_ANSWER))
-        )
+def with_load(offers: QuerySet[Offer]) -> QuerySet[Offer]:
+    """These offers with what their matches take from them, read with the rest of the
+    row (``LOADED_COLUMNS``): the units held and the answers awaited."""
+    holding = holding_condition(offer_kind=OuterRef("kind"))  # no join back to the offer
+    matches = Match.objects.filter(holding, offer_id=OuterRef("pk")).order_by().values("offer_id")
+    held_units = matches.annotate(total=Sum("units")).values("total")
+    awaited = Q(status__in=Match.AWAITING_ANSWER)
+    pending = matches.annotate(total=Count("pk", filter=awaited)).values("total")
+    return offers.annotate(
+        held_units=Coalesce(Subquery(held_units), 0), pending_answers=Coalesce(Subquery(pending), 0)
     )
-    return (
-        {row["offer_id"]: row["held"] for row in rows},
-        {row["offer_id"]: row["pending"] for row in rows},
-    )
+
+
+# ``OFFER_COLUMNS`` and what the matches take (``with_load``).
+LOADED_COLUMNS = (*OFFER_COLUMNS, "held_units", "pending_answers")
+
+
+def offer_facts_from_loaded(row: tuple[Any, ...]) -> OfferFacts:
+    """Facts of one row of ``LOADED_COLUMNS``."""
+    return offer_facts_from_row(row[:-2], held=row[-2], pending=row[-1])
 
 
 def _rings(facts: NeedFacts) -> list[list[int]]:
@@ -584,7 +626,7 @@ class _Reader:
         """What the ceiling counts for languages, which no offer sharing none scores."""
         if connection.vendor != "postgresql":
             return 0.0  # the languages of many offers are not read in SQL there
-        return self.chosen.languages * (1.0 - 0.5 ** len(self.need.languages))
+        return languages_points(self.chosen, len(self.need.languages))
 
     def _ceiling(self, sector_id: int) -> float:
         km = _km_to_need(self.need, sector_id) if self.need.places else None
@@ -593,20 +635,17 @@ class _Reader:
 
 
 def _rows_of(offer_ids: list[int]) -> list[tuple[Any, ...]]:
-    """``OFFER_COLUMNS`` of these offers, in this order."""
+    """``LOADED_COLUMNS`` of these offers, in this order."""
     if not offer_ids:
         return []
-    found = Offer.objects.filter(AnyOf(F("pk"), offer_ids)).values_list(*OFFER_COLUMNS)
-    rows = {row[0]: row for row in found}
+    found = with_load(Offer.objects.filter(AnyOf(F("pk"), offer_ids)).order_by())
+    rows = {row[0]: row for row in found.values_list(*LOADED_COLUMNS)}
     return [rows[pk] for pk in offer_ids if pk in rows]
 
 
 def _facts_of_rows(rows: list[tuple[Any, ...]]) -> list[OfferFacts]:
-    held_units, pending = load_of([row[0] for row in rows])
-    found = (
-        offer_facts_from_row(row, held=held_units.get(row[0], 0), pending=pending.get(row[0], 0))
-        for row in rows
-    )
+    """Facts of rows of ``LOADED_COLUMNS``, those with units left."""
+    found = (offer_facts_from_loaded(row) for row in rows)
     return [offer for offer in found if offer.units >= 1]
 
 
@@ -711,21 +750,19 @@ def pair_problems(need: Need, offer: Offer) -> list[str]:
 
 def problems_of_pairs(need: Need, offers: list[Offer]) -> dict[int, list[str]]:
     """``pair_problems`` of one need with many offers (the offers staff searched for on a
-    need's page): the need's facts once, the offers' in two queries."""
+    need's page): the need's facts once, the offers' in one query."""
     if need.status not in Need.ACTIVE:
         return {offer.pk: [_("the need is not open")] for offer in offers}
     facts = need_facts(need)
     ids = [offer.pk for offer in offers]
-    rows = {row[0]: row for row in Offer.objects.filter(pk__in=ids).values_list(*OFFER_COLUMNS)}
-    held_units, pending = load_of(ids)
+    loaded = with_load(Offer.objects.filter(pk__in=ids)).values_list(*LOADED_COLUMNS)
+    rows = {row[0]: row for row in loaded}
     found: dict[int, list[str]] = {}
     for offer in offers:
         if offer.status != Offer.Status.PUBLISHED:
             found[offer.pk] = [_("the offer is not published")]
             continue
-        side = offer_facts_from_row(
-            rows[offer.pk], held=held_units.get(offer.pk, 0), pending=pending.get(offer.pk, 0)
-        )
+        side = offer_facts_from_loaded(rows[offer.pk])
         found[offer.pk] = [str(_RULE_LABELS[name]) for name in violations(facts, side)]
     return found
 
@@ -769,8 +806,8 @@ def shortfall(need: Need, *, limit: int = 5000) -> list[str]:
     """What is missing when nothing fits: for each rule, how many published offers of the
     kind would fit but for it alone, and for housing the most beds one offer has free."""
     facts = need_facts(need)
-    offers = Offer.objects.published().filter(kind=need.kind).values_list(*OFFER_COLUMNS)
-    sides = _facts_of_rows(list(offers.order_by("pk")[:limit]))
+    offers = with_load(Offer.objects.published().filter(kind=need.kind))
+    sides = _facts_of_rows(list(offers.values_list(*LOADED_COLUMNS).order_by("pk")[:limit]))
     blocked: dict[str, int] = {}
     for side in sides:
         broken = violations(facts, side)

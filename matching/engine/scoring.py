@@ -151,9 +151,15 @@ def _measured_from(need: NeedFacts) -> str | None:
     return "preferred" if need.places_preferred else "organisation"
 
 
+def languages_points(weights: Weights, shared: int) -> float:
+    """Points for ``shared`` languages in common: half the weight for one, then half of
+    what is left for each more."""
+    return weights.languages * (1.0 - 0.5**shared)
+
+
 def languages_criterion(need: NeedFacts, offer: OfferFacts, weights: Weights) -> Criterion:
     shared = tuple(sorted(need.languages & offer.languages))
-    points = weights.languages * (1.0 - 0.5 ** len(shared))
+    points = languages_points(weights, len(shared))
     reason = "shared_languages" if shared else "no_shared_language"
     return Criterion("languages", points, weights.languages, reason, {"languages": shared})
 
@@ -250,7 +256,7 @@ def ceiling(
     published at most ``waited_days`` ago if known, could score: each other criterion at
     its best. Retrieval stops reading offers once its top suggestions all beat this."""
     distance = distance_points(weights, km, preferred)
-    languages = weights.languages * (1.0 - 0.5 ** len(need.languages))
+    languages = languages_points(weights, len(need.languages))
     beds = weights.bed_fit if need.kind == HOUSING else 0.0
     waited = need_waiting_criterion(need, weights, today).points
     offer_waited = weights.offer_waiting
@@ -263,14 +269,11 @@ def ceiling(
 
 def score_bound(need: NeedFacts, offer: OfferFacts, *, weights: Weights, today: date) -> float:
     """At least the ``score`` of the pair, from what SQL reads of the offer alone: every
-    criterion exact but two, the pending proposals at their best (none), and the
-    languages at their best when the offer shares one (nothing when it shares none).
-    Retrieval asks SQL for the offers in decreasing order of this bound
-    (``matching.prerank``): once its top suggestions beat the bound of the next row, no
-    later row can displace them."""
-    shares = bool(need.languages & offer.languages)
+    criterion exact but the pending proposals, at their best (none). Retrieval asks SQL
+    for the offers in decreasing order of this bound (``matching.prerank``): once its top
+    suggestions beat the bound of the next row, no later row can displace them."""
     total = distance_criterion(need, offer, weights).points
-    total += weights.languages * (1.0 - 0.5 ** len(need.languages)) if shares else 0.0
+    total += languages_criterion(need, offer, weights).points
     total += dates_criterion(need, offer, weights).points
     total += sum(criterion.points for criterion in bed_fit_criteria(need, offer, weights))
     total += urgency_points(need.urgency, weights)

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from matching.engine.facts import HOUSING, MINOR, Edge, NeedFacts, OfferFacts
 from matching.engine.geo import EARTH_RADIUS_KM
-from matching.engine.scoring import Weights, urgency_points, wanted_period
+from matching.engine.scoring import Weights, languages_points, urgency_points, wanted_period
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -306,8 +306,8 @@ def _distance_points(
 def _language_points(bucket: Bucket, rows: Ints, need: NeedFacts, weights: Weights) -> Floats:
     wanted = _language_mask(bucket, need)
     shared = np.bitwise_count(bucket.languages[rows] & np.uint64(wanted))
-    # scoring.languages_criterion's formula, for every possible number of shared languages.
-    by_count = np.array([weights.languages * (1.0 - 0.5**n) for n in range(65)])
+    # scoring.languages_points for every possible number of shared languages.
+    by_count = np.array([languages_points(weights, n) for n in range(65)])
     points: Floats = by_count[shared]
     return points
 

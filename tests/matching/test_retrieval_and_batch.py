@@ -59,6 +59,25 @@ def test_suggestions_for_a_need_are_the_compatible_offers_best_first_with_reason
     assert any("km away" in reason or "district" in reason for reason in found[0].reasons)
 
 
+def test_sql_reads_for_a_household_only_the_rooms_whose_host_welcomes_it(
+    need: Need, sector: Sector
+) -> None:
+    welcoming = a_room(sector)
+    a_room(sector, household_types=["woman_alone"])
+    a_room(sector, household_types=[])
+    facts = retrieval.need_facts(need)
+    assert list(retrieval.candidate_offers(need, facts)) == [welcoming]
+    need.household_type = ""  # nobody can say it is welcome
+    assert list(retrieval.candidate_offers(need, retrieval.need_facts(need))) == []
+
+
+def test_units_held_count_the_two_offers_of_a_combination_once() -> None:
+    rows = [(1, 1, None), (1, 2, None), (2, 1, "c"), (2, 1, "c"), (3, 1, "d")]
+    assert retrieval.units_held_by_need(rows) == {1: 3, 2: 1, 3: 1}
+    # Counted as confirmed only once both offers of a combination are.
+    assert retrieval.units_held_by_need(rows, whole=2) == {1: 3, 2: 1}
+
+
 def test_a_suggestion_s_reasons_read_in_english(need: Need, room: Offer, in_english: None) -> None:
     need.urgency = Need.Urgency.CRITICAL
     need.save()
@@ -315,7 +334,7 @@ def test_the_suggestions_for_a_need_cost_the_same_queries_for_few_or_many_offers
     assert len(response.json()) == count
 
 
-PINNED_SUGGESTION_QUERIES = 9
+PINNED_SUGGESTION_QUERIES = 6
 
 
 # --- Plans kept whole ------------------------------------------------------------------
