@@ -55,7 +55,7 @@ from matching.engine.scoring import ceiling as scoring_ceiling
 from matching.engine.vectorised import OfferIndex, top_candidates
 from matching.models import Match, broken_down_condition, holding_condition
 from needs.models import Need
-from offers.models import Offer
+from offers.models import Offer, OfferQuerySet
 
 # How many offers (or needs) the SQL step reads at a time, nearest districts first and,
 # within them, the highest score bound first. For one need it reads on, ring after ring,
@@ -248,10 +248,10 @@ def _matches_of_need(need: Need) -> tuple[int, frozenset[int]]:
         Match.objects.filter(holding | broken, need_id=need.pk)
         .annotate(
             holds=ExpressionWrapper(holding, output_field=BooleanField()),
-            broke_down=ExpressionWrapper(broken, output_field=BooleanField()),
+            stay_broke_down=ExpressionWrapper(broken, output_field=BooleanField()),
         )
         .order_by()
-        .values_list("need_id", "units", "combination", "holds", "broke_down", "offer_id")
+        .values_list("need_id", "units", "combination", "holds", "stay_broke_down", "offer_id")
     )
     found = list(rows)
     units = units_held_by_need(row[:3] for row in found if row[3]).get(need.pk, 0)
@@ -383,7 +383,7 @@ def _sharing_a_language(offers: QuerySet[Offer], need: Need, facts: NeedFacts) -
     )
 
 
-def _welcoming(offers: QuerySet[Offer], household_type: str) -> QuerySet[Offer]:
+def _welcoming(offers: OfferQuerySet, household_type: str) -> OfferQuerySet:
     """Rule household_type in SQL: housing whose host welcomes this household (a minor,
     fiche 7, only with a host who accepted minors); none for a need without a type."""
     if not household_type:
