@@ -4,6 +4,8 @@ never a 500, and the schema says what each operation answers."""
 from __future__ import annotations
 
 import base64
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -12,6 +14,8 @@ from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import User
+from core.cache import Budget
+from core.rest import throttling
 from core.rest.filters import parse_rfc3339
 from core.rest.parsers import MAX_DEPTH, too_deep
 from matching import services
@@ -209,9 +213,26 @@ def test_one_request_spends_from_the_person_and_the_address_budgets(resident: Us
     for _ in range(2):
         assert client.get("/api/v1/offers/").status_code == 200
 
-    assert len(cache.get(f"api-throttle:person_read:user-{resident.pk}")) == 2
-    assert len(cache.get("api-throttle:address_read:ip-127.0.0.1")) == 2
-    assert cache.get(f"api-throttle:person_write:user-{resident.pk}") is None
+    assert throttling.spent(f"api-throttle:person_read:user-{resident.pk}") == 2
+    assert throttling.spent("api-throttle:address_read:ip-127.0.0.1") == 2
+    assert throttling.spent(f"api-throttle:person_write:user-{resident.pk}") == 0
+
+
+@pytest.mark.skipif(not hasattr(cache, "spend"), reason="the one-script budgets are Redis's")
+def test_requests_at_once_never_take_more_places_than_a_budget_has() -> None:
+    cache.clear()
+    budget = Budget("api-throttle:test:ip-10.0.0.1", allowed=5, seconds=60)
+    spend = cache.spend  # type: ignore[attr-defined]
+    now = time.time()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda n: spend([budget], now + n / 1000)[0], range(20)))
+    assert sum(answer.allowed for answer in answers) == 5
+    assert throttling.spent(budget.key) == 5
+    refused = next(answer for answer in answers if not answer.allowed)
+    assert refused.count == 5
+    assert now <= refused.oldest <= now + 0.02
+    # Out of the window, the places come back.
+    assert spend([budget], now + 61)[0].allowed
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:

@@ -9,6 +9,7 @@ production), shared by every web process.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -16,23 +17,37 @@ from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.cache import Budget, Spent
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class _Budgets:
-    """The budgets a request spends from, read in one cache round trip and written in one.
+    """The budgets a request spends from, in one round trip to the cache.
 
     DRF asks each throttle in turn, and each reads then writes its own history: four
-    round trips to Redis per request. The first of this request's throttles reads every
-    history it will need at once; each records its result here; the last one writes them
-    all. What each decides, and what the cache holds after, are DRF's.
+    round trips to Redis per request. The first of this request's throttles spends from
+    every budget the request will use at once: on Redis, in one atomic script
+    (``core.cache.RedisCache.spend``); on another cache, by reading every history at once
+    and writing them back at once after the last throttle. What each throttle decides is
+    DRF's sliding window either way.
     """
 
     def __init__(self, request: Request, view: Any) -> None:
         throttles = [throttle() for throttle in getattr(view, "throttle_classes", ())]
-        keys = [t.get_cache_key(request, view) for t in throttles if isinstance(t, _Throttle)]
-        self.keys = [key for key in keys if key is not None]
-        self.histories: dict[str, list[float]] = cache.get_many(self.keys) if self.keys else {}
+        mine = [t for t in throttles if isinstance(t, _Throttle) and t.rate is not None]
+        keyed = ((t.get_cache_key(request, view), t._window()) for t in mine)
+        windows = {key: window for key, window in keyed if key is not None}
+        self.keys: list[str] = list(windows)
+        self.now = time.time()  # DRF's timer
+        self.spent: dict[str, Spent] = {}
+        self.histories: dict[str, list[float]] = {}
+        spend = getattr(cache, "spend", None)
+        if spend is not None and self.keys:
+            budgets = [Budget(key, allowed, seconds) for key, (seconds, allowed) in windows.items()]
+            self.spent = dict(zip(self.keys, spend(budgets, self.now), strict=True))
+        elif self.keys:
+            self.histories = cache.get_many(self.keys)
         self.pending: dict[int, dict[str, list[float]]] = {}
 
     def record(self, key: str, history: list[float], duration: int) -> None:
@@ -43,6 +58,12 @@ class _Budgets:
             for duration, histories in self.pending.items():
                 cache.set_many(histories, duration)
             self.pending = {}
+
+
+def spent(key: str) -> int:
+    """Requests one budget holds now (``api-throttle:<setting>:<who>``)."""
+    counted = getattr(cache, "spent", None)
+    return int(counted(key)) if counted is not None else len(cache.get(key) or [])
 
 
 class _Throttle(SimpleRateThrottle):
@@ -66,8 +87,11 @@ class _Throttle(SimpleRateThrottle):
         if self.key not in budgets.keys:  # a throttle the view added some other way
             return bool(super().allow_request(request, view))
         self._budgets = budgets
+        self.now = budgets.now
+        if self.key in budgets.spent:  # spent already, in one script for every budget
+            self._spent = budgets.spent[self.key]
+            return self._spent.allowed
         self.history = list(budgets.histories.get(self.key, []))
-        self.now = self.timer()
         duration, allowed = self._window()
         while self.history and self.history[-1] <= self.now - duration:
             self.history.pop()
@@ -77,6 +101,18 @@ class _Throttle(SimpleRateThrottle):
             return bool(self.throttle_success())
         finally:
             budgets.done(self.key)
+
+    def wait(self) -> float | None:
+        """Seconds until a request fits again (DRF's estimate, from the window's count
+        and its oldest request when the script spent the budget)."""
+        found: Spent | None = getattr(self, "_spent", None)
+        if found is None:
+            return super().wait()
+        duration, allowed = self._window()
+        available = allowed - found.count + 1
+        if available <= 0:
+            return None
+        return (duration - (self.now - found.oldest)) / available
 
     def _window(self) -> tuple[int, int]:
         """The period (seconds) and the number of requests it allows, as DRF parsed them."""
