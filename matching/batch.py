@@ -56,7 +56,7 @@ def offer_facts_in_bulk() -> Iterator[OfferFacts]:
     """Facts of every published offer with units left, read column by column."""
     held = _totals("offer_id", Match.HOLDING, Sum("units"))
     pending = _totals("offer_id", Match.AWAITING_ANSWER, Count("pk"))
-    rows = Offer.objects.published().values_list(*retrieval.OFFER_COLUMNS)
+    rows = retrieval.offer_rows(Offer.objects.published())
     for row in rows.iterator(chunk_size=5000):
         pk = row[0]
         facts = retrieval.offer_facts_from_row(
