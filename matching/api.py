@@ -34,6 +34,7 @@ from core.rest.serializers import (
 from core.text import REASON_MAX_LENGTH
 from matching import retrieval, services, tasks
 from matching.access import visible_matches
+from matching.engine.scoring import Score
 from matching.models import Match
 from needs.models import Need
 from offers.models import Offer
@@ -272,12 +273,12 @@ class SuggestionsView(APIView):
         limit = _limit(request)
         if "need" in request.query_params:
             need = object_or_404(Need, _id(request, "need"))
-            found = retrieval.suggestions_for_need(need, limit)
-            rows = [_row(need.pk, s.subject.pk, s) for s in found]
+            ranked = retrieval.ranked_offers(need, limit)  # ids are all the answer shows
+            rows = [_row(need.pk, pk, total, scored) for pk, total, scored in ranked]
         elif "offer" in request.query_params:
             offer = object_or_404(Offer, _id(request, "offer"))
             found = retrieval.suggestions_for_offer(offer, limit)
-            rows = [_row(s.subject.pk, offer.pk, s) for s in found]
+            rows = [_row(s.subject.pk, offer.pk, s.total, s.scored) for s in found]
         else:
             raise Unprocessable("Give ?need= or ?offer=.")
         return Response(rows)
@@ -300,9 +301,9 @@ def _limit(request: Request) -> int | None:
     return number
 
 
-def _row(need: int, offer: int, suggestion: Any) -> dict[str, Any]:
-    return {"need": need, "offer": offer, "score": round(suggestion.total, 3),
-            "reasons": suggestion.reasons}  # fmt: skip
+def _row(need: int, offer: int, total: float, scored: Score) -> dict[str, Any]:
+    return {"need": need, "offer": offer, "score": round(total, 3),
+            "reasons": retrieval.reasons_of(scored)}  # fmt: skip
 
 
 class BatchRunView(APIView):

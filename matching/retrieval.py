@@ -411,7 +411,12 @@ class Suggestion:
 
     @property
     def reasons(self) -> list[str]:
-        return [explain(criterion) for criterion in self.scored.criteria]
+        return reasons_of(self.scored)
+
+
+def reasons_of(scored: Score) -> list[str]:
+    """Why a pair scores what it does, in the reader's language."""
+    return [explain(criterion) for criterion in scored.criteria]
 
 
 def criteria_of(scored: Score) -> list[dict[str, Any]]:
@@ -552,7 +557,13 @@ def nearest_candidates(
     outscore every offer not yet read: the bound of the next row in the ring, and the
     ceiling of the rings beyond (``scoring.ceiling``), so no top offer is ever lost to the
     limit. Without, it stops at ``limit`` rows."""
-    chosen = chosen or weights()
+    return _read_nearest(need, facts, limit, top=top, chosen=chosen or weights()).facts()
+
+
+def _read_nearest(
+    need: Need, facts: NeedFacts, limit: int, *, top: int, chosen: Weights
+) -> _Reader:
+    """``nearest_candidates``' reading; the reader keeps the ``top`` best found."""
     today = timezone.localdate()
     offers = candidate_offers(need, facts)
     rings = _rings(facts)
@@ -570,14 +581,14 @@ def nearest_candidates(
             if budget > 0:
                 break  # the ring is read whole: on to the next with what is left
             if not top:
-                return reader.facts()
+                return reader
             budget = limit
             last_pk, last_bound = piece[-1]
             if reader.outranks(last_bound, last_pk):
                 break  # nothing further in the ring can enter the top
         if top and reader.settled(rings[position + 1 :]):
             break
-    return reader.facts()
+    return reader
 
 
 def _ranked_in_ring(in_ring: QuerySet[Offer], *, first: int) -> Iterator[tuple[int, float]]:
@@ -690,25 +701,29 @@ def _facts_of_rows(rows: list[tuple[Any, ...]]) -> list[OfferFacts]:
     return [offer for offer in found if offer.units >= 1]
 
 
-def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestion]:
-    """The best offers for one need, each with why: SQL narrows, the vectorised scorer
-    (the same constraints and scores as the pure one, tested equal) ranks the candidates,
-    and the pure scorer explains the few that are shown."""
+def ranked_offers(need: Need, limit: int | None = None) -> list[tuple[int, float, Score]]:
+    """The best offers for one need, by id, each with its total and why: SQL narrows, the
+    vectorised scorer (the same constraints and scores as the pure one, tested equal)
+    ranks the candidates, and the pure scorer explains the few that are shown."""
     limit = limit or settings.ENTRAIDE_MATCHING_SUGGESTIONS
     facts = need_facts(need)
     if facts.units < 1:
         return []
     today, chosen = timezone.localdate(), weights()
-    found = nearest_candidates(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen)
-    candidates = {offer.id: offer for offer in found}
-    if not candidates:
-        return []
-    best = top_candidates(OfferIndex.build(candidates.values()), facts, limit, chosen, today)
-    offers = Offer.objects.select_related("sector", "category").in_bulk([pk for pk, _ in best])
+    reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen)
+    candidates = {offer.id: offer for offer in reader.facts()}
+    # The vectorised top of every row read, merged read after read.
     return [
-        Suggestion(offers[pk], total, score(facts, candidates[pk], weights=chosen, today=today))
-        for pk, total in best
+        (pk, total, score(facts, candidates[pk], weights=chosen, today=today))
+        for pk, total in reader.best
     ]
+
+
+def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestion]:
+    """``ranked_offers`` with the offers themselves (their district and category)."""
+    ranked = ranked_offers(need, limit)
+    offers = Offer.objects.select_related("sector", "category").in_bulk([pk for pk, *_ in ranked])
+    return [Suggestion(offers[pk], total, scored) for pk, total, scored in ranked]
 
 
 def suggestions_for_offer(offer: Offer, limit: int | None = None) -> list[Suggestion]:
@@ -832,11 +847,13 @@ def planned_elsewhere(need: Need, offer_ids: list[int]) -> dict[int, list[Planne
         .select_related("need")
         .order_by("offer_id", "-score")
     )
-    best_of: dict[int, list[Suggestion]] = {}  # each other need ranked once, however many
+    best_of: dict[
+        int, list[tuple[int, float, Score]]
+    ] = {}  # each other need ranked once, however many
     for match in others:
         if match.need_id not in best_of:
-            best_of[match.need_id] = suggestions_for_need(match.need, 3)
-        alternatives = [s.total for s in best_of[match.need_id] if s.subject.pk != match.offer_id]
+            best_of[match.need_id] = ranked_offers(match.need, 3)
+        alternatives = [total for pk, total, _ in best_of[match.need_id] if pk != match.offer_id]
         found.setdefault(match.offer_id, []).append(
             PlannedElsewhere(match.need, match.units, match.score, max(alternatives, default=None))
         )

@@ -334,7 +334,8 @@ def test_the_suggestions_for_a_need_cost_the_same_queries_for_few_or_many_offers
     assert len(response.json()) == count
 
 
-PINNED_SUGGESTION_QUERIES = 6
+# The need; its districts; its matches; the nearest ring's ids and bounds; their rows.
+PINNED_SUGGESTION_QUERIES = 5
 
 
 # --- Plans kept whole ------------------------------------------------------------------
