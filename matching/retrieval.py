@@ -576,8 +576,11 @@ def _read_nearest(
         )
         ranked = _ranked_in_ring(in_ring, first=limit)
         while piece := list(islice(ranked, budget)):
-            reader.rows += _rows_of([pk for pk, _bound in piece])
-            budget -= len(piece)
+            reachable = reader.within_reach(piece)
+            reader.rows += _rows_of([pk for pk, _bound in reachable])
+            budget -= len(reachable)
+            if len(reachable) < len(piece):
+                break  # the top outranks the rest of the ring: its rows are not read
             if budget > 0:
                 break  # the ring is read whole: on to the next with what is left
             if not top:
@@ -636,6 +639,16 @@ class _Reader:
     def distance_points(self, sector_id: int) -> float:
         km = _km_to_need(self.need, sector_id) if self.need.places else None
         return distance_points(self.chosen, km, sector_id in self.need.sector_ids)
+
+    def within_reach(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The first of these (id, bound), best first, that may still enter the top: up
+        to the first one the top outranks, after which none can."""
+        if not self.top:
+            return ranked
+        for position, (pk, bound) in enumerate(ranked):
+            if self.outranks(bound, pk):
+                return ranked[:position]
+        return ranked
 
     def outranks(self, bound: float, last_id: int) -> bool:
         """Whether the ``top`` best read outrank the rows of a ring after the one read
