@@ -137,3 +137,24 @@ def test_reading_best_bound_first_a_few_rows_at_a_time_loses_no_top_suggestion(
         found = [s.subject.pk for s in retrieval.suggestions_for_need(need, 5)]
         monkeypatch.undo()
         assert found == expected
+
+
+def test_rooms_that_tie_are_suggested_smallest_id_first_however_few_rows_a_read(
+    districts: list[Sector], organisation: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same room five times in each district, the first ones in the district read
+    last: with no district to measure from, all score the same, and the top five are the
+    five smallest ids, which only the last ring holds."""
+    published = timezone.now() - timedelta(days=3)
+    for district in reversed(districts):
+        for _ in range(5):
+            OfferFactory(housing=True, published=True, sector=district, capacity=2,
+                         household_types=["single_adult"], languages=["fr"],
+                         published_at=published)  # fmt: skip
+    organisation.sectors.clear()
+    need = NeedFactory(organisation=organisation, housing_types=[], languages=["fr"])
+    need.sectors.clear()
+    expected = exhaustive_top(need, 5)
+    assert {Offer.objects.get(pk=pk).sector for pk in expected} == {districts[-1]}
+    monkeypatch.setattr(retrieval, "RETRIEVAL_LIMIT", 3)
+    assert [pk for pk, _total, _scored in retrieval.ranked_offers(need, 5)] == expected
