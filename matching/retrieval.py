@@ -684,9 +684,6 @@ class _Reader:
             self.sharing.update({pk: pk in speaking for pk in unknown})
         return not any(self.sharing[pk] for pk in blocking)
 
-    def _beats(self, ceilings: list[float]) -> bool:
-        return not ceilings or self.best[-1][1] > max(ceilings) + 1e-6
-
     def _languages_at_best(self) -> float:
         """What the ceiling counts for languages, which no offer sharing none scores."""
         if connection.vendor != "postgresql":

@@ -70,7 +70,7 @@ class RedisCache(DjangoRedisCache):
         ]
 
     def spent(self, key: str) -> int:
-        """Requests counted in one budget now (for tests and the staff's checks)."""
+        """Requests counted in one budget now (``core.rest.throttling.spent``)."""
         client = self._cache.get_client(None)
         return int(client.zcard(self.make_and_validate_key(key)))
 
