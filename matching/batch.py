@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -29,17 +29,8 @@ from matching.engine.facts import Edge, NeedFacts, OfferFacts
 from matching.engine.scoring import score, score_unchecked
 from matching.engine.vectorised import OfferIndex, top_candidates
 from matching.models import BatchRun, Match
-from matching.retrieval import criteria_of
+from matching.retrieval import criteria_of, offer_facts_in_bulk
 from needs.models import Need
-from offers.models import Offer
-
-
-def _totals(field: str, statuses: tuple[str, ...], aggregate: Any) -> dict[int, int]:
-    matches = Match.objects.filter(status__in=statuses)
-    if statuses == Match.HOLDING:
-        matches = Match.objects.holding()  # goods handed over stay taken
-    rows = matches.values(field).annotate(total=aggregate)
-    return {row[field]: row["total"] for row in rows}
 
 
 def _minor_facts() -> tuple[set[int], dict[int, frozenset[int]]]:
@@ -50,20 +41,6 @@ def _minor_facts() -> tuple[set[int], dict[int, frozenset[int]]]:
     for need_id, offer_id in Match.objects.broken_down().values_list("need_id", "offer_id"):
         excluded[need_id].add(offer_id)
     return accredited, {need_id: frozenset(ids) for need_id, ids in excluded.items()}
-
-
-def offer_facts_in_bulk() -> Iterator[OfferFacts]:
-    """Facts of every published offer with units left, read column by column."""
-    held = _totals("offer_id", Match.HOLDING, Sum("units"))
-    pending = _totals("offer_id", Match.AWAITING_ANSWER, Count("pk"))
-    rows = retrieval.offer_rows(Offer.objects.published())
-    for row in rows.iterator(chunk_size=5000):
-        pk = row[0]
-        facts = retrieval.offer_facts_from_row(
-            row, held=held.get(pk, 0), pending=pending.get(pk, 0)
-        )
-        if facts.units >= 1:
-            yield facts
 
 
 def need_facts_in_bulk(today: date | None = None) -> Iterator[NeedFacts]:

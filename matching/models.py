@@ -170,6 +170,8 @@ class Match(models.Model):
             models.Index(fields=["status", "answer_due"], name="match_status_due"),
             models.Index(fields=["offer", "status"], name="match_offer_status"),
             models.Index(fields=["need", "status"], name="match_need_status"),
+            # What changed since the offers' snapshot was taken (matching/offer_index.py).
+            models.Index(fields=["updated_at"], name="match_updated"),
         ]
         constraints = [
             # One live pairing of the same need and offer at a time.

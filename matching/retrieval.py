@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.lookups import AnyOf
 from core.models import Category, Sector
 from core.vocabulary import HelpKind, HouseholdType
-from matching import prerank
+from matching import offer_index, prerank
 from matching.engine.constraints import combination_violations, violations
 from matching.engine.explain import explain
 from matching.engine.facts import NeedFacts, OfferFacts, Point, min_cover_nights, need_period
@@ -146,8 +146,10 @@ def _language_bound() -> frozenset[int]:
 
 
 def clear_caches(**_signal: Any) -> None:
-    """After a district or a category changes (a signal receiver, and between tests)."""
+    """After a district or a category changes (a signal receiver, and between tests):
+    the offers' snapshot too, whose facts read them."""
     _cache.clear()
+    offer_index.clear()
 
 
 def _ancestors(category_id: int | None) -> frozenset[int]:
@@ -536,6 +538,24 @@ def offer_facts_from_loaded(row: tuple[Any, ...]) -> OfferFacts:
     return offer_facts_from_row(row[:-2], held=row[-2], pending=row[-1])
 
 
+def offer_facts_in_bulk() -> Iterator[OfferFacts]:
+    """Facts of every published offer with units left, read column by column (what its
+    matches take in two grouped queries, not one subquery per offer)."""
+    held = _match_totals(Match.objects.holding(), Sum("units"))
+    pending = _match_totals(Match.objects.filter(status__in=Match.AWAITING_ANSWER), Count("pk"))
+    rows = offer_rows(Offer.objects.published())
+    for row in rows.iterator(chunk_size=5000):
+        pk = row[0]
+        facts = offer_facts_from_row(row, held=held.get(pk, 0), pending=pending.get(pk, 0))
+        if facts.units >= 1:
+            yield facts
+
+
+def _match_totals(matches: QuerySet[Match], aggregate: Any) -> dict[int, int]:
+    rows = matches.order_by().values("offer_id").annotate(total=aggregate)
+    return {row["offer_id"]: row["total"] for row in rows}
+
+
 def _rings(facts: NeedFacts) -> list[list[int]]:
     """Reachable districts, nearest first, in rings that double (1, 2, 4... districts), so
     that a sparse city costs a few queries rather than one per district."""
@@ -712,21 +732,76 @@ def _facts_of_rows(rows: list[tuple[Any, ...]]) -> list[OfferFacts]:
 
 
 def ranked_offers(need: Need, limit: int | None = None) -> list[tuple[int, float, Score]]:
-    """The best offers for one need, by id, each with its total and why: SQL narrows, the
-    vectorised scorer (the same constraints and scores as the pure one, tested equal)
-    ranks the candidates, and the pure scorer explains the few that are shown."""
+    """The best offers for one need, by id, each with its total and why: ranked from the
+    process's snapshot of the published offers (``offer_index``) once it is ready, else
+    narrowed in SQL; the vectorised scorer (the same constraints and scores as the pure
+    one, tested equal) ranks the candidates, and the pure scorer explains the few that
+    are shown."""
     limit = limit or settings.ENTRAIDE_MATCHING_SUGGESTIONS
     facts = need_facts(need)
     if facts.units < 1:
         return []
     today, chosen = timezone.localdate(), weights()
-    reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen)
-    candidates = {offer.id: offer for offer in reader.facts()}
-    # The vectorised top of every row read, merged read after read.
+    snapshot = (
+        offer_index.current(offer_facts_in_bulk) if settings.ENTRAIDE_MATCHING_OFFER_INDEX else None
+    )
+    if snapshot is not None:
+        best = _ranked_from_memory(need, facts, snapshot, limit, chosen, today)
+    else:
+        reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen)
+        read = {offer.id: offer for offer in reader.facts()}
+        # The vectorised top of every row read, merged read after read.
+        best = [(pk, total, read[pk]) for pk, total in reader.best]
     return [
-        (pk, total, score(facts, candidates[pk], weights=chosen, today=today))
-        for pk, total in reader.best
+        (pk, total, score(facts, offer, weights=chosen, today=today)) for pk, total, offer in best
     ]
+
+
+def _ranked_from_memory(
+    need: Need, facts: NeedFacts, snapshot: offer_index.Snapshot, limit: int, chosen: Weights,
+    today: Any,
+) -> list[tuple[int, float, OfferFacts]]:  # fmt: skip
+    """The ``limit`` best offers, ranked from the snapshot but scored on what the database
+    holds now: the offers the snapshot ranks first, and every offer written since it was
+    taken (``written_since``), are read again as candidates. The offers it ranks lower
+    and that were not written since score what it says, so reading further down stops
+    once the ``limit`` best read outrank the last offer it ranked."""
+    changed = written_since(snapshot.since)
+    offer_index.note_changes(snapshot, len(changed),
+                             max_age=settings.ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS)  # fmt: skip
+    candidates, size = candidate_offers(need, facts), limit
+    ranked = top_candidates(snapshot.index, facts, size, chosen, today)
+    asked = {pk for pk, _total in ranked} | changed
+    fresh = _fresh_facts(candidates, asked)
+    while True:
+        best = top_candidates(OfferIndex.build(list(fresh.values())), facts, limit, chosen, today)
+        if len(ranked) < size:
+            break  # the snapshot has no other candidate
+        last_pk, last_total = ranked[-1]
+        worst = (-best[-1][1], best[-1][0]) if len(best) == limit else None
+        if worst is not None and worst <= (-last_total, last_pk):
+            break
+        size *= 4
+        ranked = top_candidates(snapshot.index, facts, size, chosen, today)
+        unread = {pk for pk, _total in ranked} - asked
+        asked |= unread
+        fresh.update(_fresh_facts(candidates, unread))
+    return [(pk, total, fresh[pk]) for pk, total in best]
+
+
+def written_since(moment: datetime) -> set[int]:
+    """Offers saved since ``moment``, and offers whose matches were."""
+    offers = Offer.objects.filter(updated_at__gte=moment).order_by().values_list("pk")
+    matched = Match.objects.filter(updated_at__gte=moment).order_by().values_list("offer_id")
+    return {pk for (pk,) in offers.union(matched)}
+
+
+def _fresh_facts(candidates: QuerySet[Offer], ids: set[int]) -> dict[int, OfferFacts]:
+    """Facts of those of these offers that are candidates now, with units left."""
+    if not ids:
+        return {}
+    rows = offer_rows(candidates.filter(AnyOf(F("pk"), sorted(ids))).order_by(), loaded=True)
+    return {offer.id: offer for offer in _facts_of_rows(list(rows))}
 
 
 def suggestions_for_need(need: Need, limit: int | None = None) -> list[Suggestion]:

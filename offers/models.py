@@ -297,6 +297,8 @@ class Offer(models.Model):
         verbose_name_plural = _("offers")
         indexes = [
             models.Index(fields=["status", "kind", "sector"], name="offer_status_kind_sector"),
+            # What changed since the snapshot of the offers was taken (matching/offer_index.py).
+            models.Index(fields=["updated_at"], name="offer_updated"),
             models.Index(fields=["status", "submitted_at"], name="offer_moderation_queue"),
             models.Index(fields=["status", "last_confirmed_at"], name="offer_freshness"),
             models.Index(fields=["caller_phone"], name="offer_caller_phone"),

@@ -29,6 +29,14 @@ def _fast_passwords() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _suggestions_read_in_sql() -> Iterator[None]:
+    """The offers' snapshot (matching/offer_index.py) is built in a background thread,
+    on a connection that sees none of a test's rows: tests that want it build it."""
+    with override_settings(ENTRAIDE_MATCHING_OFFER_INDEX=False):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _own_redis_per_parallel_worker() -> Iterator[None]:
     """In parallel runs, each worker on its own Redis databases (``tests.parallel``)."""
     yield from own_redis_databases()

@@ -156,14 +156,16 @@ class Bucket:
     def static_points(self, weights: Weights, today: date) -> Floats:
         """Offer waiting and pending-proposal points, which no need changes."""
         key = (today, weights)
-        if key not in self._static:
+        found = self._static.get(key)
+        if found is None:  # kept in a local: threads of one process may share the bucket
             waited = _waiting_points(
                 today.toordinal() - self.waiting_day, weights.offer_waiting,
                 weights.waiting_full_days,
             )  # fmt: skip
+            found = waited + weights.pending / (1 + self.pending)
             self._static.clear()
-            self._static[key] = waited + weights.pending / (1 + self.pending)
-        return self._static[key]
+            self._static[key] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -327,6 +327,13 @@ ENTRAIDE_MATCHING_SUGGESTIONS = env.integer("ENTRAIDE_MATCHING_SUGGESTIONS", 10,
 ENTRAIDE_MATCHING_BATCH_CANDIDATES = env.integer(
     "ENTRAIDE_MATCHING_BATCH_CANDIDATES", 25, minimum=1
 )
+# One need's suggestions ranked from a snapshot of every published offer kept in each
+# process's memory (matching/offer_index.py), built again in the background after this
+# many seconds; off, they are read in SQL each time (slower at tens of thousands of offers).
+ENTRAIDE_MATCHING_OFFER_INDEX = env.boolean("ENTRAIDE_MATCHING_OFFER_INDEX", default=True)
+ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS = env.integer(
+    "ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS", 900, minimum=1
+)
 # Housing must cover at least this share (in percent) of what is left of the wanted
 # period, or at least this many nights, whichever is less (an open end asks the nights).
 ENTRAIDE_MATCHING_HOUSING_MIN_COVER_PERCENT = env.integer(
