@@ -265,21 +265,67 @@ def api_call(client: Any, pk: int) -> float:
     return time.perf_counter() - started
 
 
-def time_suggestions(need_ids: Sequence[int], staff_id: int) -> tuple[list[float], list[float]]:
-    """Engine and API times per need, warm: one untimed pass first (caches of the process
-    and of PostgreSQL), then both calls for each need, in alternating order."""
+@dataclass
+class SnapshotFigures:
+    offers: int
+    seconds: float
+    rss_before: int  # bytes
+    rss_after: int
+
+
+def rss() -> int:
+    """This process's resident memory now, in bytes (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def build_snapshot() -> SnapshotFigures:
+    """The offers' snapshot that one need's suggestions rank from (``offer_index``), built
+    as a web process builds it, with its time and what it adds to the process."""
+    import gc
+
+    from matching import offer_index, retrieval
+
+    offer_index.clear()
+    gc.collect()
+    before, started = rss(), time.perf_counter()
+    snapshot = offer_index.build(retrieval.offer_facts_in_bulk)
+    seconds = time.perf_counter() - started
+    gc.collect()
+    return SnapshotFigures(snapshot.offers, seconds, before, rss())
+
+
+def time_suggestions(need_ids: Sequence[int], staff_id: int) -> dict[str, list[float]]:
+    """Engine and API times per need, warm, from the offers' snapshot (the default) and
+    read in SQL (``ENTRAIDE_MATCHING_OFFER_INDEX`` off): one untimed pass first (caches
+    of the process and of PostgreSQL), then the four calls for each need, their order
+    turning from one need to the next."""
+    from django.test import override_settings
+
     client = api_client(staff_id)
+    calls = {
+        "engine": lambda pk: engine_call(pk),
+        "api": lambda pk: api_call(client, pk),
+        "engine_sql": lambda pk: sql_only(engine_call, pk),
+        "api_sql": lambda pk: sql_only(lambda n: api_call(client, n), pk),
+    }
+
+    def sql_only(call: Callable[[int], float], pk: int) -> float:
+        with override_settings(ENTRAIDE_MATCHING_OFFER_INDEX=False):
+            return call(pk)
+
     for pk in need_ids:
         engine_call(pk)
-    engine, api = [], []
+        sql_only(engine_call, pk)
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
     for position, pk in enumerate(need_ids):
-        if position % 2:
-            api.append(api_call(client, pk))
-            engine.append(engine_call(pk))
-        else:
-            engine.append(engine_call(pk))
-            api.append(api_call(client, pk))
-    return engine, api
+        turn = position % len(names)
+        for name in names[turn:] + names[:turn]:
+            times[name].append(calls[name](pk))
+    return times
 
 
 class SqlTimer:
@@ -371,12 +417,14 @@ class NaiveFigures:
     recall: float  # SQL retrieval: share of the naive top-10 offers it retrieves
     recall_all: float  # share of needs whose whole naive top 10 was retrieved
     answer_recall: float  # share of the naive top 10 in suggestions_for_need's top 10
+    answer_recall_sql: float  # the same, read in SQL (no offers' snapshot)
 
 
 def naive_and_recall(need_ids: Sequence[int], scanned: int) -> NaiveFigures:
     """The naive scan on the first ``scanned`` needs; retrieval recall on all of them,
     against the exhaustive top 10 (the vectorised index over the same facts, which is
     checked to agree with the naive scan on the scanned needs)."""
+    from django.test import override_settings
     from django.utils import timezone
 
     from matching import retrieval
@@ -388,6 +436,7 @@ def naive_and_recall(need_ids: Sequence[int], scanned: int) -> NaiveFigures:
     loaded = time.perf_counter() - started
     index, chosen, today = OfferIndex.build(offers), retrieval.weights(), timezone.localdate()
     scans, agree, hits, whole, answer_hits, total = [], 0, 0, 0, 0, 0
+    answer_sql_hits = 0
     for position, pk in enumerate(need_ids):
         need = Need.objects.get(pk=pk)
         facts = retrieval.need_facts(need)
@@ -401,6 +450,9 @@ def naive_and_recall(need_ids: Sequence[int], scanned: int) -> NaiveFigures:
             o.id for o in retrieval.nearest_candidates(need, facts, retrieval.RETRIEVAL_LIMIT)
         }
         answered = {s.subject.pk for s in retrieval.suggestions_for_need(need, 10)}
+        with override_settings(ENTRAIDE_MATCHING_OFFER_INDEX=False):
+            in_sql = {s.subject.pk for s in retrieval.suggestions_for_need(need, 10)}
+        answer_sql_hits += sum(i in in_sql for i in best)
         found = sum(i in retrieved for i in best)
         hits, total, whole = hits + found, total + len(best), whole + (found == len(best))
         answer_hits += sum(i in answered for i in best)
@@ -408,15 +460,17 @@ def naive_and_recall(need_ids: Sequence[int], scanned: int) -> NaiveFigures:
         load=loaded, scans=scans, agreement=agree / max(len(scans), 1),
         recall=hits / max(total, 1), recall_all=whole / max(len(need_ids), 1),
         answer_recall=answer_hits / max(total, 1),
+        answer_recall_sql=answer_sql_hits / max(total, 1),
     )  # fmt: skip
 
 
 def measure_suggestions(state: City, need_ids: Sequence[int], naive_needs: int) -> dict[str, Any]:
-    engine, api = time_suggestions(need_ids, state.staff_id)
+    snapshot = build_snapshot()
+    times = time_suggestions(need_ids, state.staff_id)
     breakdown = engine_breakdown(need_ids[:50])
     naive = naive_and_recall(need_ids, min(naive_needs, len(need_ids)))
-    figures = {"offers": state.offer_count, "engine": engine, "api": api, "naive": naive,
-               "breakdown": breakdown}  # fmt: skip
+    figures = {"offers": state.offer_count, **times, "naive": naive, "breakdown": breakdown,
+               "snapshot": snapshot}  # fmt: skip
     print_suggestions(figures, len(need_ids))
     return figures
 
@@ -428,16 +482,24 @@ def print_suggestions(figures: dict[str, Any], sampled: int) -> None:
     naive_each = [naive.load + scan for scan in naive.scans]
     print(f"Suggestions for one need (top 10) at {figures['offers']:,} offers, "
           f"{sampled} sampled open needs, warm, engine and API alternating; {load()}")  # fmt: skip
-    print(f"  engine  suggestions_for_need: p50 {ms(engine_p50)}   p95 {ms(percentile(engine, 95))}"
-          f"   max {ms(max(engine))}")  # fmt: skip
-    print(f"  API     GET .../suggestions/:  p50 {ms(percentile(api, 50))}   "
-          f"p95 {ms(percentile(api, 95))}   max {ms(max(api))}")  # fmt: skip
+    snap = figures["snapshot"]
+    print(f"  offers' snapshot (offer_index): {snap.offers:,} offers in {snap.seconds:.1f} s; "
+          f"resident memory {snap.rss_before / MIB:,.0f} → {snap.rss_after / MIB:,.0f} MiB "
+          f"(+{(snap.rss_after - snap.rss_before) / MIB:,.0f} MiB)")  # fmt: skip
+    for label, engine_times, api_times in (
+        ("from the snapshot", engine, api),
+        ("read in SQL      ", figures["engine_sql"], figures["api_sql"]),
+    ):
+        print(f"  {label}  engine suggestions_for_need: p50 {ms(percentile(engine_times, 50))}"
+              f"   p95 {ms(percentile(engine_times, 95))}   max {ms(max(engine_times))};   "
+              f"API GET .../suggestions/: p50 {ms(percentile(api_times, 50))}   "
+              f"p95 {ms(percentile(api_times, 95))}   max {ms(max(api_times))}")  # fmt: skip
     naive_p50, scan_p50 = percentile(naive_each, 50), percentile(naive.scans, 50)
     print(f"  naive scan ({len(naive.scans)} needs): load every published offer as facts "
           f"{naive.load:.2f} s once, then scan p50 {ms(scan_p50)}; per need p50 "
           f"{naive_p50:.2f} s = {naive_p50 / engine_p50:,.1f}× the engine p50 (scan alone "
           f"{scan_p50 / engine_p50:,.1f}×)")  # fmt: skip
-    print(f"  where the engine's time goes (mean over {min(sampled, 50)} needs): need facts "
+    print(f"  where the time goes read in SQL (mean over {min(sampled, 50)} needs): need facts "
           f"{ms(b['need_facts'])}; retrieval {ms(b['retrieval'])} of which SQL "
           f"{ms(b['retrieval_sql'])} in {b['queries']:.1f} queries for {b['rows']:.0f} offers "
           f"(read as facts); candidate index {ms(b['offer_facts'])}; vectorised constraints + "
@@ -445,7 +507,8 @@ def print_suggestions(figures: dict[str, Any], sampled: int) -> None:
           f"({b['feasible']:.0f} feasible)")  # fmt: skip
     print(f"  SQL retrieval recall (nearest_candidates, RETRIEVAL_LIMIT) vs exhaustive top 10, "
           f"{sampled} needs: {naive.recall:.3f} of offers; {naive.recall_all:.3f} of needs whole; "
-          f"top 10 returned vs exhaustive top 10: {naive.answer_recall:.3f}")  # fmt: skip
+          f"top 10 returned vs exhaustive top 10: {naive.answer_recall:.3f} from the snapshot, "
+          f"{naive.answer_recall_sql:.3f} read in SQL")  # fmt: skip
     print(
         f"  (exhaustive top 10 = vectorised index over the naive scan's facts; identical to the "
         f"naive scan on {naive.agreement:.0%} of the {len(naive.scans)} needs scanned both ways)"
