@@ -291,7 +291,7 @@ def build_snapshot() -> SnapshotFigures:
     offer_index.clear()
     gc.collect()
     before, started = rss(), time.perf_counter()
-    snapshot = offer_index.build(retrieval.offer_facts_in_bulk)
+    snapshot = offer_index.build(retrieval.offer_facts_in_bulk, retrieval.reference_data())
     seconds = time.perf_counter() - started
     gc.collect()
     return SnapshotFigures(snapshot.offers, seconds, before, rss())

@@ -13,8 +13,9 @@ database, the offers it ranks first and every offer written since the snapshot w
 The snapshot is built in a background thread of the process that first asks for it, and
 built again, in the background too, once more than ``CHANGES_LIMIT`` offers were written
 since it was taken, or once it is older than ``ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS``
-and any was. Until the first one is ready, suggestions are read in
-SQL as before. A district or a category saved in this process drops it (``clear``).
+and any was. Until the first one is ready, suggestions are read in SQL as before. A
+district or a category saved in this process drops it at once (``clear``); saved in
+another, once this process reads them again (within a minute: ``reference``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -54,6 +56,9 @@ class Snapshot:
     since: datetime  # offers and matches written from then on are read from the database
     taken: float  # time.monotonic() when the read started
     offers: int
+    # What the offers' facts were read with (districts, categories): a snapshot read with
+    # other reference data than the process has now is dropped (``current``).
+    reference: Any = None
 
 
 class _Holder:
@@ -71,18 +76,24 @@ class _Holder:
 _holder = _Holder()
 
 
-def current(load: Loader) -> Snapshot | None:
+def current(load: Loader, reference: Any = None) -> Snapshot | None:
     """The snapshot to rank from, or None while the first one is being built; starts a
     build in the background when there is none or it has fallen behind (``note_changes``),
-    and the old one serves until the new one is ready."""
+    and the old one serves until the new one is ready. ``reference``: the reference data
+    the facts are read with now (districts, categories, as this process has them); a
+    snapshot read with others, which another process saved, is dropped at once."""
     with _holder.lock:
         snapshot = _holder.snapshot
+        if snapshot is not None and snapshot.reference != reference:
+            snapshot = _holder.snapshot = None
+            _holder.generation += 1  # a build under way read the old ones too: thrown away
+            _holder.building = False
         wanted = snapshot is None or _holder.stale
         retry = time.monotonic() - _holder.failed_at > RETRY_SECONDS
         if wanted and retry and not _holder.building:
             _holder.building, _holder.stale = True, False
             threading.Thread(
-                target=_build_in_background, args=(load, _holder.generation),
+                target=_build_in_background, args=(load, reference, _holder.generation),
                 name="entraide-offer-index", daemon=True,
             ).start()  # fmt: skip
     return snapshot
@@ -99,14 +110,16 @@ def note_changes(snapshot: Snapshot, changed: int, *, max_age: float) -> None:
     than ``max_age`` seconds with any, the next ``current`` builds another."""
     old = time.monotonic() - snapshot.taken > max_age
     if changed > CHANGES_LIMIT or (changed and old):
-        _holder.stale = True
+        with _holder.lock:  # not for a snapshot already replaced, or being replaced
+            if snapshot is _holder.snapshot and not _holder.building:
+                _holder.stale = True
 
 
-def build(load: Loader) -> Snapshot:
+def build(load: Loader, reference: Any = None) -> Snapshot:
     """A snapshot of what ``load`` gives now, installed for this process (and returned)."""
     with _holder.lock:
         generation = _holder.generation
-    snapshot = _read(load)
+    snapshot = _read(load, reference)
     _install(snapshot, generation)
     return snapshot
 
@@ -115,13 +128,14 @@ def clear(**_signal: object) -> None:
     """Drop the snapshot, and any being built (districts or categories changed; tests)."""
     with _holder.lock:
         _holder.snapshot, _holder.stale = None, False
-        _holder.generation += 1
+        _holder.generation += 1  # a build under way is thrown away when it ends
+        _holder.building = False
 
 
-def _read(load: Loader) -> Snapshot:
+def _read(load: Loader, reference: Any) -> Snapshot:
     since, started = timezone.now() - MARGIN, time.monotonic()
     offers = list(load())
-    return Snapshot(OfferIndex.build(offers), since, started, len(offers))
+    return Snapshot(OfferIndex.build(offers), since, started, len(offers), reference)
 
 
 def _install(snapshot: Snapshot, generation: int) -> None:
@@ -130,10 +144,10 @@ def _install(snapshot: Snapshot, generation: int) -> None:
             _holder.snapshot = snapshot
 
 
-def _build_in_background(load: Loader, generation: int) -> None:
+def _build_in_background(load: Loader, reference: Any, generation: int) -> None:
     started = time.perf_counter()
     try:
-        snapshot = _read(load)
+        snapshot = _read(load, reference)
         _install(snapshot, generation)
         logger.info("Offer index: %d offers in %.1f s.", snapshot.offers,
                     time.perf_counter() - started)  # fmt: skip
@@ -143,5 +157,6 @@ def _build_in_background(load: Loader, generation: int) -> None:
             _holder.failed_at = time.monotonic()
     finally:
         with _holder.lock:
-            _holder.building = False
+            if generation == _holder.generation:  # else a newer build may be under way
+                _holder.building = False
         connection.close()  # this thread's own connection

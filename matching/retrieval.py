@@ -145,6 +145,12 @@ def _language_bound() -> frozenset[int]:
     return _cached("language_bound", load)
 
 
+def reference_data() -> tuple[Any, ...]:
+    """What offers' facts read besides their rows (districts, the category tree), as this
+    process has it now: an offers' snapshot read with other data is dropped."""
+    return (_sectors(), _category_parents(), _language_bound())
+
+
 def clear_caches(**_signal: Any) -> None:
     """After a district or a category changes (a signal receiver, and between tests):
     the offers' snapshot too, whose facts read them."""
@@ -743,7 +749,9 @@ def ranked_offers(need: Need, limit: int | None = None) -> list[tuple[int, float
         return []
     today, chosen = timezone.localdate(), weights()
     snapshot = (
-        offer_index.current(offer_facts_in_bulk) if settings.ENTRAIDE_MATCHING_OFFER_INDEX else None
+        offer_index.current(offer_facts_in_bulk, reference_data())
+        if settings.ENTRAIDE_MATCHING_OFFER_INDEX
+        else None
     )
     if snapshot is not None:
         best = _ranked_from_memory(need, facts, snapshot, limit, chosen, today)
@@ -792,7 +800,9 @@ def _ranked_from_memory(
 def written_since(moment: datetime) -> set[int]:
     """Offers saved since ``moment``, and offers whose matches were."""
     offers = Offer.objects.filter(updated_at__gte=moment).order_by().values_list("pk")
-    matched = Match.objects.filter(updated_at__gte=moment).order_by().values_list("offer_id")
+    # A suggestion holds nothing (a batch run writes thousands): only what holds or awaits.
+    matches = Match.objects.filter(updated_at__gte=moment).exclude(status=Match.Status.SUGGESTED)
+    matched = matches.order_by().values_list("offer_id")
     return {pk for (pk,) in offers.union(matched)}
 
 
