@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -49,6 +50,17 @@ def same_as_drf(
         ):
             assert compiled == expected
             assert list(compiled or {}) == list(expected)  # the same order too
+    # As a list reads them (core/rest/lists.py): date-times and JSON as text.
+    text = frozenset(name for name in plan.text_columns if name not in extra)
+    assert text
+    as_text = {representation.TEXT_PREFIX + name: Cast(name, output_field=TextField())
+               for name in text}  # fmt: skip
+    columns = [name for name in plan.columns if name not in text]
+    read = {row["id"]: representation.Row(row)
+            for row in model.objects.values(*columns, *extra, **as_text)}  # fmt: skip
+    listed = [complete(read[instance.pk], instance) for instance in rows]
+    compiled_list = representation.represent_rows(serializer, listed, text=text)
+    assert compiled_list == [serializer.to_representation(instance) for instance in rows]
 
 
 def complete(row: representation.Row, instance: Any) -> representation.Row:
