@@ -3,7 +3,7 @@
 At a surge's half a million offers, narrowing a need's candidates in SQL and turning the
 rows into facts is most of a suggestion's time. A snapshot holds the vectorised engine's
 columns of every published offer with something left (``engine.vectorised.OfferIndex``:
-110 MiB at 500,000 offers), so that ranking them all takes a few milliseconds.
+110 to 135 MiB at 500,000 offers), so that ranking them all takes a few milliseconds.
 
 A snapshot is only ever a guide. ``retrieval.ranked_offers`` reads again, from the
 database, the offers it ranks first and every offer written since the snapshot was taken
