@@ -50,12 +50,20 @@ sys.path.append(str(ROOT / "bench"))
 from common import ensure_database, machine  # noqa: E402 (after the path is set)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/entraide_bench_api"
-# The Dockerfile's command, bound to a local port.
-GUNICORN_FLAGS = [
-    "--workers", "3", "--worker-tmp-dir", "/dev/shm", "--timeout", "60",  # noqa: S108
-    "--graceful-timeout", "30", "--max-requests", "1000", "--max-requests-jitter", "100",
-    "--access-logfile", "-",
-]  # fmt: skip
+
+
+def dockerfile_flags() -> list[str]:
+    """The flags of the Dockerfile's gunicorn command, but its address (the bench binds a
+    local port): the bench runs what the image runs."""
+    text = (ROOT / "Dockerfile").read_text()
+    command = text[text.index("\nCMD [") + len("\nCMD ") :]
+    argv = json.loads(command[: command.index("]") + 1].replace("\\\n", " "))
+    flags = argv[argv.index("entraide.wsgi:application") + 1 :]
+    where = flags.index("--bind")
+    return flags[:where] + flags[where + 2 :]
+
+
+GUNICORN_FLAGS = dockerfile_flags()
 
 
 # --- Data -----------------------------------------------------------------------------
@@ -140,7 +148,9 @@ def load(offers: int) -> World:
     return World(
         staff_tokens=_tokens(staff),
         resident_tokens=_tokens(residents),
-        need_id=needs[0].pk,
+        # Proposals went to the first needs; the last one still waits for an offer, so that
+        # its suggestions are a full answer, not an empty list.
+        need_id=needs[-1].pk,
         sector_id=sector.pk,
         category_id=bedding.pk,
     )
@@ -309,6 +319,30 @@ def create_call(world: World, path: str) -> Call:
     return call
 
 
+def _rows(body: bytes) -> list[dict[str, Any]]:
+    answer = json.loads(body)
+    return list(answer["results"] if isinstance(answer, dict) else answer)
+
+
+def check_answers(port: int, pairs: dict[str, tuple[Call, Call]]) -> None:
+    """Each API list and its bare view answer the same rows, and not none: a bare view
+    that did less, or a list left empty by the data, would make the ratio say nothing."""
+    for name, (api, bare) in pairs.items():
+        answers = []
+        for call in (api, bare):
+            method, path, headers, body, expected = call(0)
+            status, content = request(port, method, path, headers, body)
+            if status != expected:
+                raise SystemExit(f"{name}: {path} answered {status}")
+            answers.append(_rows(content))
+        keys = [[(row.get("id"), row.get("offer")) for row in rows] for rows in answers]
+        if not keys[0] or keys[0] != keys[1]:
+            raise SystemExit(f"{name}: the API and the bare view answer different rows: {keys}")
+        if set(answers[0][0]) != set(answers[1][0]):
+            raise SystemExit(f"{name}: different fields: {set(answers[0][0]) ^ set(answers[1][0])}")
+        print(f"{name}: the API and the bare view answer the same {len(keys[0])} rows")
+
+
 # --- Main -----------------------------------------------------------------------------
 
 
@@ -360,6 +394,7 @@ def main() -> None:
     }
     results: dict[str, dict[str, list[Run]]] = {name: {"api": [], "bare": []} for name in pairs}
     try:
+        check_answers(port, {name: pairs[name] for name in pairs if name != "offer creation"})
         for api, bare in pairs.values():  # warm every worker on every path
             drive(port, api, 0.5, arguments.concurrency)
             drive(port, bare, 0.5, arguments.concurrency)
@@ -377,7 +412,7 @@ def main() -> None:
 def report(arguments: argparse.Namespace, results: dict[str, dict[str, list[Run]]]) -> None:
     print(f"Machine: {machine()}")
     print(
-        f"gunicorn {' '.join(GUNICORN_FLAGS[:2])} (the Dockerfile's flags), DJANGO_ENV=production; "
+        f"gunicorn {' '.join(GUNICORN_FLAGS)} (the Dockerfile's), DJANGO_ENV=production; "
         f"{arguments.offers} offers; {arguments.rounds} interleaved rounds of "
         f"{arguments.seconds:g} s per variant, {arguments.concurrency} clients"
     )

@@ -84,11 +84,14 @@ def matches(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if user is None:
         return JsonResponse({"detail": "no"}, status=401)
-    found = visible_matches(user).select_related("need").order_by("-id")
-    rows = list(found.values(*MATCH_FIELDS, "criteria")[: PAGE + 1])
+    found = visible_matches(user).order_by("-id")
+    columns = (*MATCH_FIELDS, "criteria", "shows_reference", "need__internal_reference")
+    rows = list(found.values(*columns)[: PAGE + 1])
     for row in rows:
         row["reasons"] = retrieval.stored_reasons(row.pop("criteria"))
-        row["need_internal_reference"] = None
+        # The association's reference, where the reader may see it (the API's rule, in SQL).
+        reference = row.pop("need__internal_reference")
+        row["need_internal_reference"] = (reference or None) if row.pop("shows_reference") else None
     return _page(rows)
 
 

@@ -99,6 +99,31 @@ def test_production_uses_postgresql_redis_and_secure_cookies(tmp_path: Path) -> 
     assert loaded["hsts"] >= 31_536_000
 
 
+WARM_UP_PROBE = """
+import json, sys
+import entraide.wsgi
+from django.db import connections
+print(json.dumps({
+    "connections": [alias for alias in connections if connections[alias].connection is not None],
+    "views": [name for name in ("offers.api", "matching.api", "offers.views")
+              if name in sys.modules],
+}))
+"""
+
+
+def test_the_web_application_loads_its_views_before_a_request_and_opens_no_connection(
+    tmp_path: Path,
+) -> None:
+    """gunicorn --preload loads the application once, in the master process, and forks
+    each worker from it: what it loads (the URLconf, every view, the catalogues) is
+    ready in each new worker, and a connection opened there would be shared by all of
+    them. Here the database and Redis are names that do not resolve."""
+    result = _run(WARM_UP_PROBE, _clean_environment(tmp_path, PRODUCTION_ENVIRONMENT))
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded == {"connections": [], "views": ["offers.api", "matching.api", "offers.views"]}
+
+
 @pytest.mark.parametrize(
     "missing",
     ["DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "EMAIL_URL"],

@@ -36,8 +36,11 @@ class _Budgets:
     def __init__(self, request: Request, view: Any) -> None:
         throttles = [throttle() for throttle in getattr(view, "throttle_classes", ())]
         mine = [t for t in throttles if isinstance(t, _Throttle) and t.rate is not None]
-        keyed = ((t.get_cache_key(request, view), t._window()) for t in mine)
-        windows = {key: window for key, window in keyed if key is not None}
+        # Each budget's key, worked out once for the request (``allow_request`` reads it).
+        self.key_of: dict[type, str | None] = {
+            type(t): t.get_cache_key(request, view) for t in mine
+        }
+        windows = {key: t._window() for t in mine if (key := self.key_of[type(t)]) is not None}
         self.keys: list[str] = list(windows)
         self.now = time.time()  # DRF's timer
         self.spent: dict[str, Spent] = {}
@@ -77,13 +80,16 @@ class _Throttle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.rate is None:
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
         budgets: _Budgets | None = getattr(request, "_entraide_budgets", None)
         if budgets is None:
             budgets = _Budgets(request, view)
             request._entraide_budgets = budgets  # type: ignore[attr-defined]
+        if type(self) in budgets.key_of:
+            self.key = budgets.key_of[type(self)]
+        else:
+            self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
         if self.key not in budgets.keys:  # a throttle the view added some other way
             return bool(super().allow_request(request, view))
         self._budgets = budgets
