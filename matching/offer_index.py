@@ -12,8 +12,8 @@ database, the offers it ranks first and every offer written since the snapshot w
 
 The snapshot is built in a background thread of the process that first asks for it, and
 built again, in the background too, once more than ``CHANGES_LIMIT`` offers were written
-since it was taken, or once it is older than ``ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS``
-and any was. Until the first one is ready, suggestions are read in SQL as before. A
+since it was taken (and it is at least ``MARGIN`` old), or once it is older than
+``ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS`` and any was. Until the first one is ready, suggestions are read in SQL as before. A
 district or a category saved in this process drops it at once (``clear``); saved in
 another, once this process reads them again (within a minute: ``reference``).
 """
@@ -107,9 +107,13 @@ def ready() -> Snapshot | None:
 def note_changes(snapshot: Snapshot, changed: int, *, max_age: float) -> None:
     """``changed`` offers were written since ``snapshot``: every suggestion reads them
     from the database, so past ``CHANGES_LIMIT`` of them, or once the snapshot is older
-    than ``max_age`` seconds with any, the next ``current`` builds another."""
-    old = time.monotonic() - snapshot.taken > max_age
-    if changed > CHANGES_LIMIT or (changed and old):
+    than ``max_age`` seconds with any, the next ``current`` builds another. Not before
+    the snapshot is ``MARGIN`` old, though: the next one would read again every write of
+    the ``MARGIN`` before it, these among them, and a burst of writes (an import, an
+    appeal) would keep every process building snapshot after snapshot."""
+    age = time.monotonic() - snapshot.taken
+    behind = changed > CHANGES_LIMIT and age >= MARGIN.total_seconds()
+    if behind or (changed and age > max_age):
         with _holder.lock:  # not for a snapshot already replaced, or being replaced
             if snapshot is _holder.snapshot and not _holder.building:
                 _holder.stale = True

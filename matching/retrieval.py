@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
+import numpy as np
 import orjson
 from django.conf import settings
 from django.db import connection
@@ -587,11 +588,15 @@ def nearest_candidates(
 
 
 def _read_nearest(
-    need: Need, facts: NeedFacts, limit: int, *, top: int, chosen: Weights
-) -> _Reader:
-    """``nearest_candidates``' reading; the reader keeps the ``top`` best found."""
+    need: Need, facts: NeedFacts, limit: int, *, top: int, chosen: Weights,
+    among: set[int] | None = None,
+) -> _Reader:  # fmt: skip
+    """``nearest_candidates``' reading; the reader keeps the ``top`` best found (of the
+    offers ``among``, if given)."""
     today = timezone.localdate()
     offers = candidate_offers(need, facts)
+    if among is not None:
+        offers = offers.filter(AnyOf(F("pk"), sorted(among)))
     rings = _rings(facts)
     reader = _Reader(facts, top, chosen, today, offers)
     budget = limit  # rows still to read before the next check
@@ -770,17 +775,20 @@ def _ranked_from_memory(
     today: Any,
 ) -> list[tuple[int, float, OfferFacts]]:  # fmt: skip
     """The ``limit`` best offers, ranked from the snapshot but scored on what the database
-    holds now: the offers the snapshot ranks first, and every offer written since it was
-    taken (``written_since``), are read again as candidates. The offers it ranks lower
-    and that were not written since score what it says, so reading further down stops
-    once the ``limit`` best read outrank the last offer it ranked."""
+    holds now. Offers written since it was taken (``written_since``) are left out of its
+    ranking and read again as candidates: the best of them (``_best_changed``). The
+    offers it ranks first among the others are read again too; those it ranks lower
+    score what it says, so reading further down stops once the ``limit`` best read
+    outrank the last offer it ranked."""
     changed = written_since(snapshot.since)
     offer_index.note_changes(snapshot, len(changed),
                              max_age=settings.ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS)  # fmt: skip
     candidates, size = candidate_offers(need, facts), limit
-    ranked = top_candidates(snapshot.index, facts, size, chosen, today)
-    asked = {pk for pk, _total in ranked} | changed
-    fresh = _fresh_facts(candidates, asked)
+    fresh = _best_changed(need, facts, candidates, changed, limit, chosen)
+    left_out = np.fromiter(sorted(changed), dtype=np.int64, count=len(changed))
+    ranked = top_candidates(snapshot.index, facts, size, chosen, today, excluded=left_out)
+    asked = {pk for pk, _total in ranked}
+    fresh.update(_fresh_facts(candidates, asked))
     while True:
         best = top_candidates(OfferIndex.build(list(fresh.values())), facts, limit, chosen, today)
         if len(ranked) < size:
@@ -790,11 +798,26 @@ def _ranked_from_memory(
         if worst is not None and worst <= (-last_total, last_pk):
             break
         size *= 4
-        ranked = top_candidates(snapshot.index, facts, size, chosen, today)
+        ranked = top_candidates(snapshot.index, facts, size, chosen, today, excluded=left_out)
         unread = {pk for pk, _total in ranked} - asked
         asked |= unread
         fresh.update(_fresh_facts(candidates, unread))
     return [(pk, total, fresh[pk]) for pk, total in best]
+
+
+def _best_changed(
+    need: Need, facts: NeedFacts, candidates: QuerySet[Offer], changed: set[int], limit: int,
+    chosen: Weights,
+) -> dict[int, OfferFacts]:  # fmt: skip
+    """The ``limit`` best of the offers written since the snapshot, as they are now. A
+    few are read whole; after a burst of writes (an import, a national appeal: thousands
+    in the snapshot's minutes), they are read as the SQL path reads, best bound first,
+    only until no unread one could enter the top."""
+    if len(changed) <= RETRIEVAL_LIMIT:
+        return _fresh_facts(candidates, changed)
+    reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen, among=changed)
+    read = {offer.id: offer for offer in reader.facts()}
+    return {pk: read[pk] for pk, _total in reader.best}
 
 
 def written_since(moment: datetime) -> set[int]:

@@ -8,6 +8,7 @@ import random
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -126,6 +127,35 @@ def test_what_changed_since_the_snapshot_is_what_is_suggested(
     need.sectors.set([districts[0]])
     assert ranked_ids(need)[0] == new.pk
     assert ranked_ids(need) == exhaustive_top(need, 5)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_after_a_burst_of_writes_the_best_of_them_are_read_as_the_sql_path_reads(
+    districts: list[Sector], organisation: Organisation, from_memory: None,
+    monkeypatch: pytest.MonkeyPatch, seed: int,
+) -> None:  # fmt: skip
+    """More offers written since the snapshot than one read takes: they are ranked by
+    their bound in SQL and read best first, and the top is still the exhaustive one."""
+    random_rooms(districts, 30, seed=seed)
+    rng = random.Random(seed)
+    needs = [a_need(organisation, rng, districts) for _ in range(3)]
+    snapshot_now()
+    written = {offer.pk for offer in random_rooms(districts, 40, seed=seed + 100)}
+    monkeypatch.setattr(retrieval, "RETRIEVAL_LIMIT", 4)
+    read: list[tuple[int, int]] = []  # (rows read, candidates among those written)
+    real_read_nearest = retrieval._read_nearest
+
+    def counted(need: Need, facts: Any, *args: Any, **kwargs: Any) -> Any:
+        reader = real_read_nearest(need, facts, *args, **kwargs)
+        among = retrieval.candidate_offers(need, facts).filter(pk__in=written).count()
+        read.append((len(reader.rows), among))
+        return reader
+
+    monkeypatch.setattr(retrieval, "_read_nearest", counted)
+    for need in needs:
+        assert ranked_ids(need) == exhaustive_top(need, 5)
+    assert len(read) == len(needs)  # each read the bounded way
+    assert any(rows < among for rows, among in read), read  # not every row written
 
 
 def test_offers_changed_behind_the_snapshot_s_back_are_still_read_as_they_are(
@@ -255,9 +285,32 @@ def wait_for_the_build() -> None:
             thread.join(timeout=60)
 
 
-def test_a_snapshot_being_replaced_is_not_built_again_for_the_old_one_s_changes(
+def test_a_snapshot_younger_than_the_margin_is_not_built_again_for_its_changes(
     built_in_background: None,
 ) -> None:
+    """After an import, every write of the margin's minutes is read again by any new
+    snapshot: building one would not leave them out, only cost a build."""
+    builds: list[int] = []
+
+    def load() -> list[object]:
+        builds.append(1)
+        return []
+
+    offer_index.current(load)
+    wait_for_the_build()
+    young = offer_index.ready()
+    assert young is not None
+    offer_index.note_changes(young, offer_index.CHANGES_LIMIT * 10, max_age=900)
+    offer_index.current(load)
+    wait_for_the_build()
+    assert offer_index.ready() is young
+    assert len(builds) == 1
+
+
+def test_a_snapshot_being_replaced_is_not_built_again_for_the_old_one_s_changes(
+    built_in_background: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(offer_index, "MARGIN", timedelta(0))  # old enough at once
     held = threading.Event()
     builds: list[int] = []
 
@@ -301,6 +354,7 @@ def test_the_snapshot_is_built_in_the_background_and_again_once_behind(
     assert ranked_ids(need) == expected  # from the snapshot
 
     monkeypatch.setattr(offer_index, "CHANGES_LIMIT", 2)
+    monkeypatch.setattr(offer_index, "MARGIN", timedelta(0))  # old enough at once
     random_rooms(districts, 3, seed=4)
     assert ranked_ids(need) == exhaustive_top(need, 5)  # 3 written since: behind
     ranked_ids(need)  # starts the next build
