@@ -589,14 +589,14 @@ def nearest_candidates(
 
 def _read_nearest(
     need: Need, facts: NeedFacts, limit: int, *, top: int, chosen: Weights,
-    among: set[int] | None = None,
+    among: Q | None = None,
 ) -> _Reader:  # fmt: skip
     """``nearest_candidates``' reading; the reader keeps the ``top`` best found (of the
-    offers ``among``, if given)."""
+    offers ``among`` selects, if given)."""
     today = timezone.localdate()
     offers = candidate_offers(need, facts)
     if among is not None:
-        offers = offers.filter(AnyOf(F("pk"), sorted(among)))
+        offers = offers.filter(among)
     rings = _rings(facts)
     reader = _Reader(facts, top, chosen, today, offers)
     budget = limit  # rows still to read before the next check
@@ -784,7 +784,7 @@ def _ranked_from_memory(
     offer_index.note_changes(snapshot, len(changed),
                              max_age=settings.ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS)  # fmt: skip
     candidates, size = candidate_offers(need, facts), limit
-    fresh = _best_changed(need, facts, candidates, changed, limit, chosen)
+    fresh = _best_changed(need, facts, candidates, changed, snapshot.since, limit, chosen)
     left_out = np.fromiter(sorted(changed), dtype=np.int64, count=len(changed))
     ranked = top_candidates(snapshot.index, facts, size, chosen, today, excluded=left_out)
     asked = {pk for pk, _total in ranked}
@@ -806,16 +806,17 @@ def _ranked_from_memory(
 
 
 def _best_changed(
-    need: Need, facts: NeedFacts, candidates: QuerySet[Offer], changed: set[int], limit: int,
-    chosen: Weights,
+    need: Need, facts: NeedFacts, candidates: QuerySet[Offer], changed: set[int],
+    since: datetime, limit: int, chosen: Weights,
 ) -> dict[int, OfferFacts]:  # fmt: skip
-    """The ``limit`` best of the offers written since the snapshot, as they are now. A
-    few are read whole; after a burst of writes (an import, a national appeal: thousands
-    in the snapshot's minutes), they are read as the SQL path reads, best bound first,
-    only until no unread one could enter the top."""
+    """The ``limit`` best of the offers written since the snapshot (``changed``, written
+    since ``since``), as they are now. A few are read whole; after a burst of writes (an
+    import, a national appeal: thousands in the snapshot's minutes), they are read as the
+    SQL path reads, best bound first, only until no unread one could enter the top."""
     if len(changed) <= RETRIEVAL_LIMIT:
         return _fresh_facts(candidates, changed)
-    reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen, among=changed)
+    among = _written_since_condition(since)
+    reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen, among=among)
     read = {offer.id: offer for offer in reader.facts()}
     return {pk: read[pk] for pk, _total in reader.best}
 
@@ -823,10 +824,20 @@ def _best_changed(
 def written_since(moment: datetime) -> set[int]:
     """Offers saved since ``moment``, and offers whose matches were."""
     offers = Offer.objects.filter(updated_at__gte=moment).order_by().values_list("pk")
+    matched = _matches_written_since(moment).values_list("offer_id")
+    return {pk for (pk,) in offers.union(matched)}
+
+
+def _written_since_condition(moment: datetime) -> Q:
+    """``written_since`` as a condition on offers, for a query that reads some of them
+    (a long list of ids in the query would be compared to each row, one by one)."""
+    return Q(updated_at__gte=moment) | Q(pk__in=_matches_written_since(moment).values("offer_id"))
+
+
+def _matches_written_since(moment: datetime) -> QuerySet[Match]:
     # A suggestion holds nothing (a batch run writes thousands): only what holds or awaits.
     matches = Match.objects.filter(updated_at__gte=moment).exclude(status=Match.Status.SUGGESTED)
-    matched = matches.order_by().values_list("offer_id")
-    return {pk for (pk,) in offers.union(matched)}
+    return matches.order_by()
 
 
 def _fresh_facts(candidates: QuerySet[Offer], ids: set[int]) -> dict[int, OfferFacts]:
