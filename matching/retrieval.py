@@ -588,15 +588,11 @@ def nearest_candidates(
 
 
 def _read_nearest(
-    need: Need, facts: NeedFacts, limit: int, *, top: int, chosen: Weights,
-    among: Q | None = None,
-) -> _Reader:  # fmt: skip
-    """``nearest_candidates``' reading; the reader keeps the ``top`` best found (of the
-    offers ``among`` selects, if given)."""
+    need: Need, facts: NeedFacts, limit: int, *, top: int, chosen: Weights
+) -> _Reader:
+    """``nearest_candidates``' reading; the reader keeps the ``top`` best found."""
     today = timezone.localdate()
     offers = candidate_offers(need, facts)
-    if among is not None:
-        offers = offers.filter(among)
     rings = _rings(facts)
     reader = _Reader(facts, top, chosen, today, offers)
     budget = limit  # rows still to read before the next check
@@ -668,8 +664,7 @@ class _Reader:
         return self.converted
 
     def distance_points(self, sector_id: int) -> float:
-        km = _km_to_need(self.need, sector_id) if self.need.places else None
-        return distance_points(self.chosen, km, sector_id in self.need.sector_ids)
+        return _district_points(self.need, self.chosen, sector_id)
 
     def within_reach(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The first of these (id, bound), best first, that may still enter the top: up
@@ -727,6 +722,12 @@ class _Reader:
                                preferred=sector_id in self.need.sector_ids)  # fmt: skip
 
 
+def _district_points(need: NeedFacts, chosen: Weights, sector_id: int) -> float:
+    """The distance points of an offer in this district, for this need."""
+    km = _km_to_need(need, sector_id) if need.places else None
+    return distance_points(chosen, km, sector_id in need.sector_ids)
+
+
 def _rows_of(offer_ids: list[int]) -> list[tuple[Any, ...]]:
     """``LOADED_COLUMNS`` of these offers, in this order."""
     if not offer_ids:
@@ -776,19 +777,18 @@ def _ranked_from_memory(
 ) -> list[tuple[int, float, OfferFacts]]:  # fmt: skip
     """The ``limit`` best offers, ranked from the snapshot but scored on what the database
     holds now. Offers written since it was taken (``written_since``) are left out of its
-    ranking and read again as candidates: the best of them (``_best_changed``). The
-    offers it ranks first among the others are read again too; those it ranks lower
-    score what it says, so reading further down stops once the ``limit`` best read
-    outrank the last offer it ranked."""
+    ranking. The offers it ranks first among the others are read again; those it ranks
+    lower score what it says, so reading further down stops once the ``limit`` best read
+    outrank the last offer it ranked. Then the offers written since, as they are now,
+    compete with that top: those whose bound reaches it (``_changed_reaching``)."""
     changed = written_since(snapshot.since)
     offer_index.note_changes(snapshot, len(changed),
                              max_age=settings.ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS)  # fmt: skip
     candidates, size = candidate_offers(need, facts), limit
-    fresh = _best_changed(need, facts, candidates, changed, snapshot.since, limit, chosen)
     left_out = np.fromiter(sorted(changed), dtype=np.int64, count=len(changed))
     ranked = top_candidates(snapshot.index, facts, size, chosen, today, excluded=left_out)
     asked = {pk for pk, _total in ranked}
-    fresh.update(_fresh_facts(candidates, asked))
+    fresh = _fresh_facts(candidates, asked)
     while True:
         best = top_candidates(OfferIndex.build(list(fresh.values())), facts, limit, chosen, today)
         if len(ranked) < size:
@@ -802,23 +802,39 @@ def _ranked_from_memory(
         unread = {pk for pk, _total in ranked} - asked
         asked |= unread
         fresh.update(_fresh_facts(candidates, unread))
+    floor = best[-1][1] if len(best) == limit else None
+    fresh.update(_changed_reaching(facts, candidates, changed, snapshot.since, floor, chosen,
+                                   today))  # fmt: skip
+    pool = [fresh[pk] for pk, _total in best] + [fresh[pk] for pk in changed if pk in fresh]
+    best = top_candidates(OfferIndex.build(pool), facts, limit, chosen, today)
     return [(pk, total, fresh[pk]) for pk, total in best]
 
 
-def _best_changed(
-    need: Need, facts: NeedFacts, candidates: QuerySet[Offer], changed: set[int],
-    since: datetime, limit: int, chosen: Weights,
+def _changed_reaching(
+    facts: NeedFacts, candidates: QuerySet[Offer], changed: set[int], since: datetime,
+    floor: float | None, chosen: Weights, today: Any,
 ) -> dict[int, OfferFacts]:  # fmt: skip
-    """The ``limit`` best of the offers written since the snapshot (``changed``, written
-    since ``since``), as they are now. A few are read whole; after a burst of writes (an
-    import, a national appeal: thousands in the snapshot's minutes), they are read as the
-    SQL path reads, best bound first, only until no unread one could enter the top."""
-    if len(changed) <= RETRIEVAL_LIMIT:
+    """Those of the offers written since the snapshot (``changed``, since ``since``) that
+    may enter the top, as they are now: all of them when they are few or the top is not
+    full; after a burst of writes (an import, a national appeal: thousands in the
+    snapshot's minutes), only the candidates whose score bound (``prerank``) reaches
+    ``floor``, the last score of the top. The bound is never below the score, so none
+    that could enter is left. They are found by the rule of ``written_since`` (the
+    ``updated_at`` index), not by their ids: a list of thousands of ids costs more to
+    send, and PostgreSQL compares it to each row one by one."""
+    if len(changed) <= RETRIEVAL_LIMIT or floor is None:
         return _fresh_facts(candidates, changed)
-    among = _written_since_condition(since)
-    reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen, among=among)
-    read = {offer.id: offer for offer in reader.facts()}
-    return {pk: read[pk] for pk, _total in reader.best}
+    districts = [pk for ring in _rings(facts) for pk in ring]
+    points = {pk: _district_points(facts, chosen, pk) for pk in districts}
+    bound = prerank.bound_of(facts, chosen, today, points)
+    matched = sorted({pk for (pk,) in _matches_written_since(since).values_list("offer_id")})
+    written = Q(updated_at__gte=since) | Q(pk__in=matched) if matched else Q(updated_at__gte=since)
+    reaching = candidates.filter(written, sector_id__in=districts).annotate(
+        **{prerank.BOUND: bound}
+    )
+    reaching = reaching.filter(**{f"{prerank.BOUND}__gte": floor - 1e-6})
+    rows = offer_rows(reaching.order_by(), loaded=True)
+    return {offer.id: offer for offer in _facts_of_rows(list(rows))}
 
 
 def written_since(moment: datetime) -> set[int]:
@@ -826,12 +842,6 @@ def written_since(moment: datetime) -> set[int]:
     offers = Offer.objects.filter(updated_at__gte=moment).order_by().values_list("pk")
     matched = _matches_written_since(moment).values_list("offer_id")
     return {pk for (pk,) in offers.union(matched)}
-
-
-def _written_since_condition(moment: datetime) -> Q:
-    """``written_since`` as a condition on offers, for a query that reads some of them
-    (a long list of ids in the query would be compared to each row, one by one)."""
-    return Q(updated_at__gte=moment) | Q(pk__in=_matches_written_since(moment).values("offer_id"))
 
 
 def _matches_written_since(moment: datetime) -> QuerySet[Match]:

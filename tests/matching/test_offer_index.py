@@ -130,12 +130,13 @@ def test_what_changed_since_the_snapshot_is_what_is_suggested(
 
 
 @pytest.mark.parametrize("seed", [11, 12])
-def test_after_a_burst_of_writes_the_best_of_them_are_read_as_the_sql_path_reads(
+def test_after_a_burst_of_writes_only_those_that_may_enter_the_top_are_read(
     districts: list[Sector], organisation: Organisation, from_memory: None,
     monkeypatch: pytest.MonkeyPatch, seed: int,
 ) -> None:  # fmt: skip
-    """More offers written since the snapshot than one read takes: they are ranked by
-    their bound in SQL and read best first, and the top is still the exhaustive one."""
+    """More offers written since the snapshot than one read takes: only those whose
+    score bound reaches the top's last score are read, and the top is still the
+    exhaustive one."""
     random_rooms(districts, 30, seed=seed)
     rng = random.Random(seed)
     needs = [a_need(organisation, rng, districts) for _ in range(3)]
@@ -143,18 +144,17 @@ def test_after_a_burst_of_writes_the_best_of_them_are_read_as_the_sql_path_reads
     written = {offer.pk for offer in random_rooms(districts, 40, seed=seed + 100)}
     monkeypatch.setattr(retrieval, "RETRIEVAL_LIMIT", 4)
     read: list[tuple[int, int]] = []  # (rows read, candidates among those written)
-    real_read_nearest = retrieval._read_nearest
+    real = retrieval._changed_reaching
 
-    def counted(need: Need, facts: Any, *args: Any, **kwargs: Any) -> Any:
-        reader = real_read_nearest(need, facts, *args, **kwargs)
-        among = retrieval.candidate_offers(need, facts).filter(pk__in=written).count()
-        read.append((len(reader.rows), among))
-        return reader
+    def counted(facts: Any, candidates: Any, *args: Any) -> Any:
+        found = real(facts, candidates, *args)
+        read.append((len(found), candidates.filter(pk__in=written).count()))
+        return found
 
-    monkeypatch.setattr(retrieval, "_read_nearest", counted)
+    monkeypatch.setattr(retrieval, "_changed_reaching", counted)
     for need in needs:
         assert ranked_ids(need) == exhaustive_top(need, 5)
-    assert len(read) == len(needs)  # each read the bounded way
+    assert len(read) == len(needs)
     assert any(rows < among for rows, among in read), read  # not every row written
 
 
