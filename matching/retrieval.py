@@ -803,6 +803,13 @@ def _ranked_from_memory(
         asked |= unread
         fresh.update(_fresh_facts(candidates, unread))
     floor = best[-1][1] if len(best) == limit else None
+    if floor is None and len(changed) > RETRIEVAL_LIMIT:
+        # The snapshot holds fewer than ``limit`` offers not written since (it was taken
+        # just after an import, say): nothing bounds the many written since, and the SQL
+        # path's reading, best bound first, gives the top of every candidate.
+        reader = _read_nearest(need, facts, RETRIEVAL_LIMIT, top=limit, chosen=chosen)
+        read = {offer.id: offer for offer in reader.facts()}
+        return [(pk, total, read[pk]) for pk, total in reader.best]
     fresh.update(_changed_reaching(facts, candidates, changed, snapshot.since, floor, chosen,
                                    today))  # fmt: skip
     pool = [fresh[pk] for pk, _total in best] + [fresh[pk] for pk in changed if pk in fresh]
@@ -816,12 +823,12 @@ def _changed_reaching(
 ) -> dict[int, OfferFacts]:  # fmt: skip
     """Those of the offers written since the snapshot (``changed``, since ``since``) that
     may enter the top, as they are now: all of them when they are few or the top is not
-    full; after a burst of writes (an import, a national appeal: thousands in the
-    snapshot's minutes), only the candidates whose score bound (``prerank``) reaches
-    ``floor``, the last score of the top. The bound is never below the score, so none
-    that could enter is left. They are found by the rule of ``written_since`` (the
-    ``updated_at`` index), not by their ids: a list of thousands of ids costs more to
-    send, and PostgreSQL compares it to each row one by one."""
+    full (``floor`` None); after a burst of writes (an import, a national appeal:
+    thousands in the snapshot's minutes), only the candidates whose score bound
+    (``prerank``) reaches ``floor``, the last score of the top. The bound is never below
+    the score, so none that could enter is left. They are found by the rule of
+    ``written_since`` (the ``updated_at`` index), not by their ids: a list of thousands
+    of ids costs more to send, and PostgreSQL compares it to each row one by one."""
     if len(changed) <= RETRIEVAL_LIMIT or floor is None:
         return _fresh_facts(candidates, changed)
     districts = [pk for ring in _rings(facts) for pk in ring]

@@ -158,6 +158,29 @@ def test_after_a_burst_of_writes_only_those_that_may_enter_the_top_are_read(
     assert any(rows < among for rows, among in read), read  # not every row written
 
 
+def test_a_snapshot_taken_before_every_offer_was_written_reads_them_as_the_sql_path(
+    districts: list[Sector], organisation: Organisation, from_memory: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Just after an import nothing bounds the offers written since: the SQL path's
+    reading, best bound first, gives the top."""
+    snapshot_now()  # of no offer
+    random_rooms(districts, 40, seed=21)
+    monkeypatch.setattr(retrieval, "RETRIEVAL_LIMIT", 4)
+    readings: list[int] = []
+    real = retrieval._read_nearest
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        readings.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(retrieval, "_read_nearest", counted)
+    rng = random.Random(21)
+    for need in [a_need(organisation, rng, districts) for _ in range(3)]:
+        assert ranked_ids(need) == exhaustive_top(need, 5)
+    assert len(readings) == 3
+
+
 def test_offers_changed_behind_the_snapshot_s_back_are_still_read_as_they_are(
     districts: list[Sector], organisation: Organisation, from_memory: None
 ) -> None:
