@@ -7,7 +7,7 @@ requests; with ``--preload`` (the Dockerfile's command) the application is loade
 in the master process, and each new worker is a fork of it: ``warm_up`` runs there, so
 that a replaced worker starts with all of it already done, and the pages it shares with
 its siblings stay shared. It reads nothing from the database or the cache: a connection
-opened in the master would be shared by every fork (``tests/core/test_warmup.py``).
+opened in the master would be shared by every fork (``tests/entraide/test_settings.py``).
 """
 
 from __future__ import annotations
