@@ -13,9 +13,10 @@ database, the offers it ranks first and every offer written since the snapshot w
 The snapshot is built in a background thread of the process that first asks for it, and
 built again, in the background too, once more than ``CHANGES_LIMIT`` offers were written
 since it was taken (and it is at least ``MARGIN`` old), or once it is older than
-``ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS`` and any was. Until the first one is ready, suggestions are read in SQL as before. A
-district or a category saved in this process drops it at once (``clear``); saved in
-another, once this process reads them again (within a minute: ``reference``).
+``ENTRAIDE_MATCHING_OFFER_INDEX_SECONDS`` and any was. Until the first one is ready,
+suggestions are read in SQL as before. A district or a category saved in this process
+drops it at once (``clear``); saved in another, once this process reads them again
+(within a minute: ``reference``).
 """
 
 from __future__ import annotations
