@@ -65,6 +65,7 @@ MATCH_COLUMNS = (
     "declined_by",
     "decline_reason",
     "outcome",
+    "ended_by",
     "ended_on",
 )
 OFFER_STATUSES = (
@@ -285,6 +286,7 @@ def match_rows(count: int, offers: int, needs: int, now: datetime, seed: int) ->
             "resident" if status == "declined" else "",
             "",
             outcome,
+            "",  # who ended the stay early: not recorded in this city
             completed.date() if completed else None,
         )
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.form_choices import ModelChoiceReadOnce
 from core.models import Sector
 from core.pii import PersonalDataKind
 from core.staff_filters import QueueFilterForm
@@ -108,6 +109,8 @@ class NeedForm(forms.ModelForm):
             "note",
             "internal_reference",
         ]
+        # An import puts many rows through one form: it reads their choices once.
+        field_classes = {"category": ModelChoiceReadOnce}
         widgets = {
             "urgency": forms.RadioSelect,
             "household_type": forms.RadioSelect,

@@ -6,11 +6,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import validate_phone
+from core.form_choices import ModelChoiceReadOnce
 from core.models import Category
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from offers.models import WEEKLY_SLOTS, HostCharter, HousingCheck, Offer
@@ -95,6 +98,8 @@ class OfferForm(forms.ModelForm):
             "best_before": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
+        # An import puts many rows through one form: it reads their choices once.
+        field_classes = {"sector": ModelChoiceReadOnce, "category": ModelChoiceReadOnce}
 
     kind: str = ""
 
@@ -120,6 +125,18 @@ class OfferForm(forms.ModelForm):
             self.fields["street_address"].widget.attrs["class"] = "duplicate-key"
         if self.kind == HelpKind.DONATION and "sector" in self.fields:
             self.fields["sector"].label = _("District where they can be picked up")
+
+    def _post_clean(self) -> None:
+        """Django's model validation, without its queries (``Offer.validate_without_queries``):
+        the district and the category were just read by their fields' choices."""
+        try:
+            self.instance = construct_instance(self, self.instance, self._meta.fields)
+        except ValidationError as error:
+            self._update_errors(error)
+        try:
+            self.instance.validate_without_queries(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(error)
 
     def fieldsets(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [

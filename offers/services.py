@@ -64,31 +64,10 @@ def _move(offer: Offer, to: str, *, by: User | None, note: str = "", **fields: A
     )
 
 
-# Constraints of the table whose rule ``Offer.clean`` states in words: checked again as
-# SQL they would cost a savepoint and a query per write, and say it less clearly.
-STATED_BY_CLEAN = frozenset({"offer_dates_in_order"})
-
-
-def _known_keys(offer: Offer) -> list[str]:
-    """The foreign keys the offer holds: each was read from the database (an object the
-    caller resolved, such as the API's cached district, or the row as it was loaded) and
-    ``PROTECT`` keeps it there, so checking that it exists would only cost a query."""
-    return [
-        field.name
-        for field in Offer._meta.concrete_fields
-        if field.is_relation and getattr(offer, field.attname) is not None
-    ]
-
-
 def _validated(offer: Offer) -> None:
-    """Model validation as a DomainError, for callers that are not forms (API, services):
-    the fields and every rule of ``Offer.clean``, without a query."""
+    """Model validation as a DomainError, for callers that are not forms (API, services)."""
     try:
-        known = _known_keys(offer)
-        offer.full_clean(exclude=known, validate_constraints=False)
-        for constraint in Offer._meta.constraints:
-            if constraint.name not in STATED_BY_CLEAN:
-                constraint.validate(Offer, offer, exclude=set(known))
+        offer.validate_without_queries()
     except ValidationError as error:
         messages = [str(message) for message in error.messages]
         raise DomainError(" ".join(messages), code="invalid_offer") from error

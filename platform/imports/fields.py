@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.form_choices import RowsReadOnce
 from core.models import Category, Sector
 from core.vocabulary import SPOKEN_LANGUAGES, HelpKind, HouseholdType
 from imports.models import Target
@@ -195,6 +196,7 @@ class Lookups:
         for kind, words in KIND_SYNONYMS.items():
             self.kinds.update(dict.fromkeys(words, kind))
         self._choices: dict[str, dict[str, str]] = {}
+        self.choice_rows = RowsReadOnce()  # the forms' districts and categories
 
     def choice_lookup(self, item: ImportField) -> dict[str, str]:
         if item.name not in self._choices:

@@ -27,6 +27,7 @@ from accounts import roles
 from accounts.models import Organisation, User
 from core.audit import audit
 from core.errors import DomainError
+from core.form_choices import read_choices_once
 from core.lifecycle import transition
 from imports import fields, reading
 from imports.models import ImportJob, ImportMapping, Target
@@ -233,6 +234,7 @@ def _offer_row(job: ImportJob, raw: dict[str, Any], row: Row, by: User, lookups:
     if job.consent_declared:
         caller["consent"] = "on"
     form = _offer_form(row.kind)(data=data, instance=Offer(kind=row.kind))
+    read_choices_once(form, lookups.choice_rows)
     caller_form = CallerForm(data={**caller, "not_a_duplicate": "on"})
     labels = {item.name: item.label for item in fields.OFFER_FIELDS}
     if not form.is_valid():
@@ -273,6 +275,7 @@ def _need_row(job: ImportJob, raw: dict[str, Any], row: Row, by: User, lookups: 
         allow_minors=accepts_minors(job.organisation),
         located_elsewhere=has_districts(job.organisation),
     )
+    read_choices_once(form, lookups.choice_rows)
     labels = {item.name: item.label for item in fields.NEED_FIELDS}
     if not form.is_valid():
         row.messages += _form_messages(job, form, labels, row)

@@ -361,3 +361,26 @@ def test_an_accredited_organisation_imports_needs_for_minors_measured_from_its_d
         5,
         accredited,
     )
+
+
+def test_the_check_reads_the_districts_and_the_categories_once_for_the_whole_file(
+    staff: object, district: object, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = services.import_upload(
+        by=staff,
+        target=Target.OFFERS,
+        file_name="ligne.csv",
+        content=phone_line_file(30, "Centre-ville"),
+    )
+    capture = CaptureQueriesContext(connection)
+    with capture as queries, django_capture_on_commit_callbacks(execute=True):
+        checked(job, staff)
+    job.refresh_from_db()
+    assert job.report["valid"] == 30
+    choices = [q["sql"] for q in queries if 'FROM "core_sector"' in q["sql"]
+               or 'FROM "core_category"' in q["sql"]]  # fmt: skip
+    # the file's lookups, then each form field's choices (districts, blankets): not per row
+    assert len(choices) <= 4, choices
