@@ -12,10 +12,12 @@ TEST_WORKERS ?= 2
 
 .PHONY: install run test chaos fuzz bench quality lint format typecheck worker beat messages clean
 
+# --no-compile: Python compiles a module the first time it is imported, so the install does
+# not spend half its time compiling every file of every package (mypy's, playwright's...).
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -33,7 +35,7 @@ run: install
 ## Redis with a real Celery worker; without, on SQLite with eager tasks.
 test: install
 	$(MANAGE) makemigrations --check --dry-run
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## Kill a worker and restart the broker in the middle of 1,000 notifications (PostgreSQL).
 chaos: install

@@ -128,15 +128,17 @@ class OfferForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         """Django's model validation, without its queries (``Offer.validate_without_queries``):
-        the district and the category were just read by their fields' choices."""
+        the district and the category were just read by their fields' choices. (Django's
+        hook; its stubs do not declare the helpers it calls.)"""
+        form: Any = self
         try:
             self.instance = construct_instance(self, self.instance, self._meta.fields)
         except ValidationError as error:
-            self._update_errors(error)
+            form._update_errors(error)
         try:
-            self.instance.validate_without_queries(exclude=self._get_validation_exclusions())
+            self.instance.validate_without_queries(exclude=form._get_validation_exclusions())
         except ValidationError as error:
-            self._update_errors(error)
+            form._update_errors(error)
 
     def fieldsets(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [

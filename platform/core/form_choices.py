@@ -49,5 +49,5 @@ class ModelChoiceReadOnce(forms.ModelChoiceField):
 def read_choices_once(form: forms.BaseForm, memo: RowsReadOnce) -> None:
     """Every ``ModelChoiceReadOnce`` of ``form`` chooses among rows ``memo`` read once."""
     for field in form.fields.values():
-        if isinstance(field, ModelChoiceReadOnce):
+        if isinstance(field, ModelChoiceReadOnce) and field.queryset is not None:
             field.rows = memo.rows(field.queryset)

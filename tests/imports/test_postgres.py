@@ -1,7 +1,8 @@
-"""A file of the phone line of 2,000 rows, imported by a real Celery worker in PostgreSQL:
-the check and the import run in the background while the page shows the progress.
+"""A file of the phone line of 500 rows, imported by a real Celery worker in PostgreSQL:
+the check and the import run in the background while the page shows the progress, which
+the task moves every 25 rows.
 
-Its size keeps the suite fast (the check and the import run about 35 and 50 rows a second
+Its size keeps the suite fast (the check and the import run about 90 and 110 rows a second
 on two cores): the 10,000-row file is measured by ``bench/reports.py``."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tests.factories import CategoryFactory, SectorFactory, UserFactory
 from tests.imports.helpers import phone_line_file
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-ROWS = 2_000
+ROWS = 500
 
 
 def wait_until_over(job: ImportJob, worker: WorkerProcess, timeout: float = 1200) -> ImportJob:
