@@ -139,6 +139,8 @@ class OfferForm(forms.ModelForm):
             self.instance.validate_without_queries(exclude=form._get_validation_exclusions())
         except ValidationError as error:
             form._update_errors(error)
+        if form._validate_unique:  # as Django does; the offer has no unique field today
+            form.validate_unique()
 
     def fieldsets(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [
